@@ -1,0 +1,117 @@
+"""The eager executor: run the kernel now, wrap the result, tell the tapes.
+
+This is the eager hot path. With tensor inputs it builds no dicts, runs no shape
+inference and captures no traceback; tapes are touched only when one is active.
+When a kernel fails, the error path runs the op's `infer` to explain what was wrong
+in TensorFlow's words and raises the matching tf.errors class.
+"""
+
+from __future__ import annotations
+
+from engine import context, errors
+from engine.ops._util import tf_type_name
+from engine.ops.core import convert_inputs
+from engine.resources import ResourceStore
+from eager.tensor import EagerTensor
+
+__all__ = ["EagerExecutor", "PROCESS_STORE"]
+
+# Eagerly, variables and random generators live as long as the process.
+PROCESS_STORE = ResourceStore()
+
+
+class EagerExecutor:
+    """One per thread (tapes are per thread); all share the process's resource store."""
+
+    is_eager = True
+
+    def __init__(self):
+        self.tapes = []  # active GradientTapes, innermost last
+        self.store = PROCESS_STORE
+
+    def run_op(self, op, inputs, attrs, name):
+        try:
+            arrays = [t._value for t in inputs]
+        except AttributeError:  # Python values, numpy arrays, variables: convert first
+            inputs = self._convert(op, inputs)
+            arrays = [t._value for t in inputs]
+        group = op.same_dtype
+        if group is not None:
+            first = arrays[group[0]].dtype
+            for i in group[1:]:
+                if arrays[i].dtype != first:
+                    raise self._dtype_mismatch(op, inputs, group[0], i, name)
+        try:
+            if op.uses_store:
+                out = op.kernel(self.store, *arrays, **(attrs or {}))
+            elif attrs is None:
+                out = op.kernel(*arrays)
+            else:
+                out = op.kernel(*arrays, **attrs)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a tf.errors class
+            raise _kernel_error(op, inputs, attrs, name, exc) from exc
+        if op.multi:
+            result = tuple([EagerTensor(o) for o in out])
+            if self.tapes:
+                self._record(op, inputs, attrs, result)
+            return result
+        result = EagerTensor(out)
+        if self.tapes:
+            self._record(op, inputs, attrs, (result,))
+        return result
+
+    def _convert(self, op, inputs):
+        converted = convert_inputs(op, inputs)
+        for i, t in enumerate(converted):
+            if type(t) is not EagerTensor:
+                raise TypeError(
+                    f"Input {i} of {op.name} is a symbolic graph tensor ({t!r}) but ops run "
+                    "eagerly here: build it inside the graph's `with graph.as_default():` "
+                    "block, or run it with Session.run.")
+        return converted
+
+    def variable_accessed(self, variable):
+        for tape in self.tapes:
+            tape._variable_accessed(variable)
+
+    def _record(self, op, inputs, attrs, outputs):
+        for tape in self.tapes:
+            tape._record(op, inputs, attrs, outputs)
+
+    @staticmethod
+    def _dtype_mismatch(op, inputs, first, index, name):
+        expected = tf_type_name(inputs[first].dtype)
+        got = tf_type_name(inputs[index].dtype)
+        return errors.InvalidArgumentError(
+            None, None, f"cannot compute {op.name} as input #{index}(zero-based) was expected "
+            f"to be a {expected} tensor but is a {got} tensor [Op:{op.name}]"
+            + (f" name: {name}" if name else "")
+            + f"\n  Fix: make both {inputs[first].dtype.name} with tf.cast(x, dtype); "
+            "TensorFlow never converts between tensor dtypes implicitly.")
+
+
+def _kernel_error(op, inputs, attrs, name, exc):
+    """The tf.errors exception for a failed kernel, with TensorFlow-style wording."""
+    suffix = f" [Op:{op.name}]" + (f" name: {name}" if name else "")
+    if isinstance(exc, errors.OpError):
+        return type(exc)(None, None, f"{exc.message}{suffix}")
+    message = None
+    try:  # infer knows the shapes and dtypes and says what is wrong with them
+        op.infer(inputs, attrs or {})
+    except (ValueError, TypeError) as infer_exc:
+        message = str(infer_exc)
+    except Exception:  # noqa: BLE001 - infer is only asked for a better message
+        message = None
+    if message is None:
+        message = str(exc) or type(exc).__name__
+    cls = errors.InvalidArgumentError
+    if isinstance(exc, MemoryError):
+        cls = errors.ResourceExhaustedError
+    elif isinstance(exc, NotImplementedError):
+        cls = errors.UnimplementedError
+    return cls(None, None, f"{message}{suffix}")
+
+
+def install():
+    """Makes eager execution the bottom of every thread's executor stack."""
+    context.set_default_executor_factory(EagerExecutor)

@@ -1,0 +1,111 @@
+"""The one backward driver, shared by GradientTape (eager) and tf.gradients (graph).
+
+It walks op records in reverse creation order (a creation order is a topological
+order, so no recursion and no pending counts are needed), calls each op's gradient
+function — written with public ops, so the backward pass is itself eager work or graph
+nodes — sums gradients reaching one tensor with add_n, and undoes broadcasting in
+exactly one place, `unbroadcast`, which also checks every gradient's shape.
+
+An op record needs `_opdef`, `inputs`, `outputs` and `get_attr`: a tape's TapeOp and
+a graph's Operation both qualify.
+"""
+
+from __future__ import annotations
+
+from engine import errors
+from engine.infer import fmt_shape
+from engine.registry import NO_GRADIENT
+
+__all__ = ["backward", "unbroadcast"]
+
+
+def _differentiable(tensor) -> bool:
+    kind = tensor.dtype._np.kind
+    return kind in "fc" or tensor.dtype.name == "resource"
+
+
+def _total(grads):
+    if not grads:
+        return None
+    if len(grads) == 1:
+        return grads[0]
+    from engine.ops.math import add_n
+    return add_n(grads)
+
+
+def backward(ops, targets, target_grads, sources):
+    """Gradients of sum(targets * target_grads) with respect to each source.
+
+    Args:
+        ops: op records in creation order (those not between sources and targets are
+            skipped cheaply).
+        targets, target_grads: tensors and their incoming gradients (same shapes).
+        sources: tensors (or variable handles) to differentiate with respect to.
+
+    Returns:
+        One gradient per source, None where the source does not reach any target.
+    """
+    live = {id(s) for s in sources}
+    path = []
+    for op in ops:  # forward sweep: keep only ops downstream of a source
+        for t in op.inputs:
+            if id(t) in live:
+                path.append(op)
+                live.update(id(o) for o in op.outputs)
+                break
+    grads: dict[int, list] = {}
+    for t, g in zip(targets, target_grads):
+        if id(t) in live:
+            grads.setdefault(id(t), []).append(g)
+    for op in reversed(path):
+        fn = op._opdef.grad
+        if fn is NO_GRADIENT:
+            continue
+        out_grads = [_total(grads.get(id(o))) for o in op.outputs]
+        if all(g is None for g in out_grads):
+            continue
+        if len(out_grads) > 1 and None in out_grads:
+            from engine.ops.math import zeros_like_fast
+            out_grads = [zeros_like_fast(o) if g is None else g
+                         for o, g in zip(op.outputs, out_grads)]
+        in_grads = fn(op, *out_grads)
+        if len(in_grads) != len(op.inputs):
+            raise errors.InternalError(
+                None, None, f"The gradient of {op._opdef.name} returned {len(in_grads)} "
+                f"gradients for {len(op.inputs)} inputs")
+        for index, (t, g) in enumerate(zip(op.inputs, in_grads)):
+            if g is None or id(t) not in live or not _differentiable(t):
+                continue
+            grads.setdefault(id(t), []).append(unbroadcast(g, t, op, index))
+    return [_total(grads.get(id(s))) for s in sources]
+
+
+def unbroadcast(grad, tensor, op=None, index=0):
+    """`grad` summed over the axes along which `tensor` was broadcast, in its shape.
+
+    Raises:
+        InternalError: the gradient's shape cannot come from broadcasting `tensor`
+            (a bug in a gradient function), naming the op, input index and shapes.
+    """
+    if tensor.dtype.name == "resource":
+        return grad
+    gshape, tshape = grad.shape, tensor.shape
+    if gshape == tshape and tshape.is_fully_defined():
+        return grad
+    from engine.ops import array, reduce
+    if gshape.is_fully_defined() and tshape.is_fully_defined():
+        g, t = gshape.as_list(), tshape.as_list()
+        lead = len(g) - len(t)
+        if lead < 0 or any(td != 1 and td != gd for td, gd in zip(t, g[lead:])):
+            name = op._opdef.name if op is not None else "?"
+            raise errors.InternalError(
+                None, None, f"Gradient of {name} input {index} has shape {fmt_shape(gshape)}, "
+                f"which cannot be summed back to the input's shape {fmt_shape(tshape)}")
+        axes = list(range(lead)) + [lead + i for i, d in enumerate(t) if d == 1 and g[lead + i] != 1]
+        if axes:
+            grad = reduce.reduce_sum(grad, axis=axes)
+        return array.reshape(grad, t) if axes or lead else grad
+    from engine.ops.math import broadcast_gradient_args
+    tshape_t = array.shape(tensor)
+    axes, _ = broadcast_gradient_args(tshape_t, array.shape(grad))
+    return array.reshape(reduce.reduce_sum(grad, axis=axes), tshape_t)

@@ -1,0 +1,11 @@
+"""The op families. Importing this package registers every op (one module per family)."""
+
+import warnings
+
+# numpy warns on log(0), x/0, overflow...; TensorFlow returns inf/nan silently. Silence
+# those warnings where our kernels run (op modules and the executors that call numpy
+# ufuncs directly) at zero cost per op, never for the user's own numpy code.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(engine|eager|graph)\.")
+
+from engine.ops import core, math, random, nn, reduce, linalg, sort  # noqa: E402,F401  (registers the ops)
+from engine.ops import array, indexing  # noqa: E402,F401
