@@ -18,6 +18,13 @@ __all__ = ["EagerExecutor", "PROCESS_STORE"]
 
 # Eagerly, variables and random generators live as long as the process.
 PROCESS_STORE = ResourceStore()
+_new = object.__new__
+
+
+def _wrap(value):
+    tensor = _new(EagerTensor)
+    tensor._value = value
+    return tensor
 
 
 class EagerExecutor:
@@ -30,32 +37,38 @@ class EagerExecutor:
         self.store = PROCESS_STORE
 
     def run_op(self, op, inputs, attrs, name):
-        try:
-            arrays = [t._value for t in inputs]
+        try:  # one and two inputs unpacked by hand: a comprehension costs a frame
+            if len(inputs) == 2:
+                arrays = (inputs[0]._value, inputs[1]._value)
+            elif len(inputs) == 1:
+                arrays = (inputs[0]._value,)
+            else:
+                arrays = [t._value for t in inputs]
         except AttributeError:  # Python values, numpy arrays, variables: convert first
             inputs = self._convert(op, inputs)
             arrays = [t._value for t in inputs]
         group = op.same_dtype
         if group is not None:
             first = arrays[group[0]].dtype
-            for i in group[1:]:
-                if arrays[i].dtype != first:
+            for i in group:  # `is` first: numpy reuses dtype objects, and != is slow
+                if arrays[i].dtype is not first and arrays[i].dtype != first:
                     raise self._dtype_mismatch(op, inputs, group[0], i, name)
         try:
-            if op.uses_store:
-                out = op.kernel(self.store, *arrays, **(attrs or {}))
-            elif attrs is None:
+            if attrs is None and not op.uses_store:
                 out = op.kernel(*arrays)
+            elif op.uses_store:
+                out = op.kernel(self.store, *arrays, **(attrs or {}))
             else:
                 out = op.kernel(*arrays, **attrs)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a tf.errors class
             raise _kernel_error(op, inputs, attrs, name, exc) from exc
         if op.multi:
-            result = tuple([EagerTensor(o) for o in out])
+            result = tuple([_wrap(o) for o in out])
             if self.tapes:
                 self._record(op, inputs, attrs, result)
             return result
-        result = EagerTensor(out)
+        result = _new(EagerTensor)  # skips a Python __init__ frame
+        result._value = out
         if self.tapes:
             self._record(op, inputs, attrs, (result,))
         return result
