@@ -147,3 +147,15 @@ def test_convert_to_tensor_checks_requested_dtype():
     with pytest.raises(ValueError, match="requested dtype int32 for Tensor with dtype float32"):
         tf.convert_to_tensor(t, dtype=tf.int32)
     assert tf.convert_to_tensor([1, 2], dtype_hint=tf.float32).dtype == tf.float32
+
+
+def test_kernels_return_inf_and_nan_silently_like_tensorflow_but_numpy_still_warns():
+    import subprocess
+    import sys
+    code = ("import numpy as np, twinflow as tf\n"
+            "assert np.isinf(tf.math.log(tf.constant(0.0)).numpy())\n"
+            "assert np.isinf((tf.constant(1.0) / tf.constant(0.0)).numpy())\n"
+            "np.log(np.zeros(1))\n")
+    out = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True,
+                         text=True, check=True)
+    assert out.stderr.count("RuntimeWarning") == 1  # only the user's own np.log
