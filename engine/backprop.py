@@ -33,7 +33,7 @@ def _total(grads):
     return add_n(grads)
 
 
-def backward(ops, targets, target_grads, sources):
+def backward(ops, targets, target_grads, sources, stop=()):
     """Gradients of sum(targets * target_grads) with respect to each source.
 
     Args:
@@ -41,17 +41,19 @@ def backward(ops, targets, target_grads, sources):
             skipped cheaply).
         targets, target_grads: tensors and their incoming gradients (same shapes).
         sources: tensors (or variable handles) to differentiate with respect to.
+        stop: tensors treated as constants (tf.gradients' stop_gradients).
 
     Returns:
         One gradient per source, None where the source does not reach any target.
     """
     live = {id(s) for s in sources}
+    blocked = {id(s) for s in stop}
     path = []
     for op in ops:  # forward sweep: keep only ops downstream of a source
         for t in op.inputs:
             if id(t) in live:
                 path.append(op)
-                live.update(id(o) for o in op.outputs)
+                live.update(id(o) for o in op.outputs if id(o) not in blocked)
                 break
     grads: dict[int, list] = {}
     for t, g in zip(targets, target_grads):

@@ -120,3 +120,20 @@ class name_scope:  # noqa: N801 - TensorFlow's name
             inner, self._inner = self._inner, None
             return inner.__exit__(*exc_info)
         return False
+
+
+def bottom_executor():
+    """The executor at the bottom of this thread's stack (eager, or a default Graph)."""
+    return _state.stack[0]
+
+
+def variable_created(variable) -> None:
+    """Tells the current executor a variable was built (a Graph puts it in collections)."""
+    hook = getattr(_state.stack[-1], "variable_created", None)
+    if hook is not None:
+        hook(variable)
+
+
+def restore_eager_bottom() -> None:
+    """Puts a fresh eager executor back at the bottom (enable_eager_execution)."""
+    replace_bottom_executor(_default_executor_factory())

@@ -78,14 +78,18 @@ class Variable(TensorBase):
         base = (name or "Variable").split(":")[0]
         self._resource = ResourceHandle(base, "variable", self._dtype,
                                         self._shape if self._validate_shape else None)
-        self._handle = execute(state.VAR_HANDLE, (), {"handle": self._resource,
-                                                      "dtype": self._dtype,
-                                                      "shape": self._shape}, base)
-        self._name = getattr(self._handle, "op", None) and self._handle.op.name or base
         self._initial_value = value
-        self._initializer_op = execute(state.ASSIGN, (self._handle, value),
-                                       {"validate_shape": self._validate_shape},
-                                       "Assign" if name is None else None)
+        with context.name_scope(base) as scope:  # a graph names the ops "w", "w/Assign"...
+            self._handle = execute(state.VAR_HANDLE, (), {"handle": self._resource,
+                                                          "dtype": self._dtype,
+                                                          "shape": self._shape}, scope)
+            self._name = self._handle.op.name if hasattr(self._handle, "op") else base
+            self._resource.name = self._name
+            self._initializer_op = execute(state.ASSIGN, (self._handle, value),
+                                           {"validate_shape": self._validate_shape}, "Assign")
+            # In a graph, what `session.run(v)` fetches: one read built now, not per fetch.
+            self._graph_element = None if context.executing_eagerly() else self.read_value()
+        context.variable_created(self)
 
     # -- identity ------------------------------------------------------------------
     @property

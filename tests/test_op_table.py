@@ -199,4 +199,5 @@ _TESTED_ELSEWHERE = {
     "AssignSubVariableOp", "ResourceStridedSliceAssign", "ResourceScatterNdUpdate",
     "RandomStandardNormal", "RandomUniform", "RandomUniformInt", "TruncatedNormal",
     "RandomShuffle", "Multinomial",
+    "Placeholder", "PlaceholderWithDefault", "NoOp", "VarIsInitializedOp",  # graph tests
 }

@@ -14,7 +14,8 @@ from engine.ops.array import (
     broadcast_to, concat, expand_dims, eye, fill, identity_n, linspace, meshgrid, one_hot,
     ones, ones_like, pad, range, rank, reshape, reverse, shape, shape_n, size, split,
     squeeze, stack, tile, transpose, unstack, zeros, zeros_like)
-from engine.ops.core import constant, convert_to_tensor, identity, is_tensor, stop_gradient
+from engine.ops.core import (constant, convert_to_tensor, identity, is_tensor, no_op,
+                             stop_gradient)
 from engine.ops.indexing import (
     boolean_mask, gather, gather_nd, scatter_nd, slice, strided_slice,
     tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update)
@@ -33,7 +34,12 @@ from engine.shapes import TensorShape
 from engine.tensor_base import Tensor
 from engine.variables import Variable, VariableAggregation, VariableSynchronization
 from eager.tape import GradientTape, UnconnectedGradients
-from twinflow import dtypes, errors, linalg, math, nest, nn, random  # noqa: F401
+from graph.gradients import gradients
+from graph.graph import Graph
+from graph.tensor import Operation
+from graph.variables_v1 import group
+from twinflow.compat.v1.graph_api import control_dependencies, device
+from twinflow import compat, dtypes, errors, linalg, math, nest, nn, random  # noqa: F401,E402
 
 newaxis = None
 __version__ = "0.1.0"

@@ -138,3 +138,45 @@ def convert_pair(x, y):
     if isinstance(y, TensorBase):
         return x, y._as_tensor()
     return x, _convert_to_group(y, x.dtype)
+
+
+# ---------------------------------------------------------------- placeholders -------
+
+def _placeholder_kernel(dtype, shape):
+    from engine.errors import InvalidArgumentError
+    raise InvalidArgumentError(None, None, "You must feed a value for this placeholder")
+
+
+PLACEHOLDER = register("Placeholder", _placeholder_kernel,
+                       lambda inputs, attrs: [(attrs["dtype"], attrs["shape"])], NO_GRADIENT,
+                       stateful=True)
+PLACEHOLDER_WITH_DEFAULT = register(
+    "PlaceholderWithDefault", lambda x, shape: x,
+    lambda inputs, attrs: [(inputs[0].dtype, attrs["shape"])], lambda op, g: (g,))
+
+
+def placeholder(dtype, shape=None, name=None):
+    """A graph input whose value must be fed to Session.run (TF1 only).
+
+    Raises:
+        RuntimeError: called while executing eagerly.
+    """
+    from engine.context import executing_eagerly
+    if executing_eagerly():
+        raise RuntimeError("tf.placeholder() is not compatible with eager execution.")
+    return execute(PLACEHOLDER, (), {"dtype": dtypes.as_dtype(dtype),
+                                     "shape": TensorShape(shape)}, name or "Placeholder")
+
+
+def placeholder_with_default(input, shape, name=None):  # noqa: A002
+    """`input` unless a value is fed in its place (the fed shape must fit `shape`)."""
+    return execute(PLACEHOLDER_WITH_DEFAULT, (input,), {"shape": TensorShape(shape)}, name)
+
+
+NO_OP = register("NoOp", lambda: (), lambda inputs, attrs: [], NO_GRADIENT, stateful=True,
+                 multi=True)
+
+
+def no_op(name=None):
+    """Does nothing; with control dependencies it groups other ops (graph mode)."""
+    return execute(NO_OP, (), None, name)

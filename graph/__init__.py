@@ -1,0 +1,1 @@
+"""Graph mode (TF1): Graph, Operation, symbolic Tensor, Session, tf.gradients."""

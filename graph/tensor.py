@@ -1,0 +1,155 @@
+"""Operation and symbolic Tensor: the nodes and edges of a TF1 graph.
+
+A symbolic Tensor has a dtype and a (possibly partial) static shape but no value:
+values exist only inside `Session.run`. Graph tensors compare and hash by identity,
+as TensorFlow's do once eager execution is disabled.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from engine.infer import fmt_shape
+from engine.shapes import TensorShape, as_shape
+from engine.tensor_base import Tensor as _TensorBase
+
+__all__ = ["Operation", "Tensor", "user_frame"]
+
+_OWN_DIRS = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), d)
+                  + os.sep for d in ("engine", "graph", "eager", "twinflow"))
+
+
+def user_frame() -> str:
+    """'file:line' of the first caller outside twinflow: where the user built the op."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_OWN_DIRS):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+class Operation:
+    """A node: an op type with attributes, input tensors, output tensors, control inputs."""
+
+    __slots__ = ("_opdef", "_name", "_inputs", "_outputs", "_control_inputs", "_attrs",
+                 "_graph", "_defined_at", "__weakref__")
+
+    def __init__(self, graph, opdef, name, inputs, attrs, control_inputs, defined_at):
+        self._graph = graph
+        self._opdef = opdef
+        self._name = name
+        self._inputs = tuple(inputs)
+        self._attrs = dict(attrs or {})
+        self._control_inputs = tuple(control_inputs)
+        self._defined_at = defined_at
+        self._outputs = ()
+
+    name = property(lambda self: self._name)
+    type = property(lambda self: self._opdef.name)
+    inputs = property(lambda self: self._inputs)
+    outputs = property(lambda self: self._outputs)
+    control_inputs = property(lambda self: self._control_inputs)
+    graph = property(lambda self: self._graph)
+
+    @property
+    def defined_at(self) -> str:
+        """The user's file:line that created this op (shown in run-time errors)."""
+        return self._defined_at
+
+    def get_attr(self, name):
+        try:
+            return self._attrs[name]
+        except KeyError:
+            raise ValueError(f"Operation {self._name!r} has no attr named {name!r}.") from None
+
+    def run(self, feed_dict=None, session=None):
+        """Runs this op in `session` (default: the default session)."""
+        from graph.session import _session_or_default
+        _session_or_default(session, self).run(self, feed_dict)
+
+    def __repr__(self):
+        return f"<tf.Operation '{self._name}' type={self.type}>"
+
+
+class Tensor(_TensorBase):
+    """A symbolic tensor: output `value_index` of the Operation `op`."""
+
+    __slots__ = ("_op", "_value_index", "_dtype", "_shape")
+
+    def __init__(self, op, value_index, dtype, shape):
+        self._op = op
+        self._value_index = value_index
+        self._dtype = dtype
+        self._shape = as_shape(shape)
+
+    op = property(lambda self: self._op)
+    value_index = property(lambda self: self._value_index)
+    dtype = property(lambda self: self._dtype)
+    graph = property(lambda self: self._op._graph)
+
+    @property
+    def name(self) -> str:
+        return f"{self._op._name}:{self._value_index}"
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    def get_shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def ndim(self):
+        return self._shape.rank
+
+    def set_shape(self, shape):
+        """Narrows the static shape; ValueError if `shape` contradicts what is known."""
+        self._shape = self._shape.merge_with(as_shape(shape))
+
+    def consumers(self):
+        """The operations that take this tensor as an input, in creation order."""
+        return [op for op in self._op._graph._ops if any(t is self for t in op._inputs)]
+
+    def eval(self, feed_dict=None, session=None):
+        """This tensor's value, computed by `session` (default: the default session)."""
+        from graph.session import _session_or_default
+        return _session_or_default(session, self).run(self, feed_dict)
+
+    def _static_value(self):
+        op = self._op
+        if op.type == "Const":
+            return op._attrs["value"]
+        if op.type == "VarHandleOp":
+            return op._attrs["handle"]
+        return None
+
+    # graph tensors compare by identity (TF1 semantics), so they key feed_dicts
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        raise TypeError(
+            "Using a symbolic `tf.Tensor` as a Python `bool` is not allowed: the value is "
+            f"not known until Session.run. (tensor {self.name!r}, built at "
+            f"{self._op._defined_at})\n  Fix: use tf.cond / tf.where for a graph-time "
+            "choice, or compute the value first with session.run.")
+
+    def __iter__(self):
+        raise TypeError("Tensor objects are only iterable when eager execution is enabled. "
+                        "To iterate over this tensor use tf.map_fn or tf.unstack.")
+
+    def __len__(self):
+        raise TypeError(f"len is not well defined for a symbolic Tensor ({self.name}). "
+                        "Please call `x.shape` rather than `len(x)` for shape information.")
+
+    def __repr__(self):
+        return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={self._dtype.name}>"
+
+    def __str__(self):
+        return f'Tensor("{self.name}", shape={self._shape}, dtype={self._dtype.name})'
+
+    def _shape_text(self) -> str:
+        return fmt_shape(self._shape)

@@ -1,0 +1,25 @@
+"""tf.compat.v1: TensorFlow 1's public names (graphs, placeholders, Session, ...).
+
+Re-exports only. Every TF2 name is here too; where TF1 named or shaped a function
+differently (keep_dims, to_float, log, ...), twinflow/compat/v1/renamed.py adapts it.
+"""
+
+from twinflow import *  # noqa: F401,F403
+from twinflow import dtypes, errors, linalg, math, nest, nn, random  # noqa: F401
+from engine.context import executing_eagerly, name_scope  # noqa: F401
+from engine.ops.core import placeholder, placeholder_with_default, no_op  # noqa: F401
+from engine.ops.random import set_seed as set_random_seed  # noqa: F401
+from graph.gradients import gradients  # noqa: F401
+from graph.graph import (  # noqa: F401
+    Graph, GraphKeys, disable_eager_execution, enable_eager_execution, get_default_graph,
+    reset_default_graph)
+from graph.session import InteractiveSession, Session, get_default_session  # noqa: F401
+from graph.tensor import Operation  # noqa: F401
+from graph.variables_v1 import (  # noqa: F401
+    global_variables, global_variables_initializer, group, is_variable_initialized,
+    local_variables, local_variables_initializer, report_uninitialized_variables,
+    trainable_variables, variables_initializer)
+from twinflow.compat.v1.graph_api import (  # noqa: F401
+    add_to_collection, add_to_collections, control_dependencies, device,
+    get_collection, get_collection_ref)
+from twinflow.compat.v1.renamed import *  # noqa: F401,F403
