@@ -252,6 +252,8 @@ class SlicedVariable(TensorBase):
         begin, end, strides, masks = parse_key(self._key)
         var = self._variable
         value = convert_to_tensor(value, dtype=var.dtype)
-        attrs = dict(masks, begin=begin, end=end, strides=strides)
+        # the spec is an attribute of the assign op: scalar tensor indices are read now
+        attrs = dict(masks, begin=[int(b) for b in begin], end=[int(e) for e in end],
+                     strides=[int(s) for s in strides])
         result = execute(state.SLICE_ASSIGN, (var.handle, value), attrs, name)
         return var if context.executing_eagerly() else result

@@ -20,17 +20,19 @@ from engine.registry import register
 from engine.shapes import TensorShape
 from engine.tensor_base import TensorBase
 
-__all__ = ["gather", "gather_nd", "slice", "strided_slice", "getitem", "boolean_mask",
-           "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
-           "tensor_scatter_nd_sub", "unsorted_segment_sum", "segment_sum", "parse_key",
-           "numpy_index"]
+__all__ = ["boolean_mask", "check_strided_slice", "gather", "gather_nd", "getitem",
+           "numpy_index", "parse_key", "scatter_nd", "segment_sum", "slice", "strided_slice",
+           "tensor_scatter_nd_add", "tensor_scatter_nd_sub", "tensor_scatter_nd_update",
+           "unsorted_segment_sum"]
 
 _UNKNOWN = TensorShape(None)
-_MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
 
 
 def _position(flat_index, shape) -> str:
-    return ",".join(str(int(i)) for i in np.unravel_index(flat_index, shape)) if shape else ""
+    """"[1,0]" for the flat_index-th element of `shape`; "" for a scalar (as TensorFlow)."""
+    if not shape:
+        return ""
+    return "[" + ",".join(str(int(i)) for i in np.unravel_index(flat_index, shape)) + "]"
 
 
 def _check_range(name, indices, limit):
@@ -39,13 +41,29 @@ def _check_range(name, indices, limit):
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         raise InvalidArgumentError(
-            None, None, f"{name}[{_position(first, indices.shape)}] = "
+            None, None, f"{name}{_position(first, indices.shape)} = "
             f"{int(indices.reshape(-1)[first])} is not in [0, {limit})")
 
 
-def _check_int(name, value):
-    if np.asarray(value).dtype.kind not in "iu":
-        raise TypeError(f"{name} must be int32 or int64, got {np.asarray(value).dtype}")
+_INDEX_DTYPES = ("int16", "int32", "int64")
+
+
+def _index_dtype_error(dtype_name):
+    name = {"float32": "float", "float64": "double"}.get(dtype_name, dtype_name)
+    return TypeError(f"Value for attr 'Tindices' of {name} is not in the list of allowed "
+                     f"values: int16, int32, int64")
+
+
+def _check_int(value):
+    """TypeError (InvalidArgumentError once the executor wraps it) for non-integer indices."""
+    dtype_name = np.asarray(value).dtype.name
+    if dtype_name not in _INDEX_DTYPES:
+        raise _index_dtype_error(dtype_name)
+
+
+def _check_int_infer(tensor):
+    if tensor.dtype.name not in _INDEX_DTYPES:
+        raise _index_dtype_error(tensor.dtype.name)
 
 
 # ---------------------------------------------------------------- gather --------------
@@ -66,8 +84,9 @@ def _gather_index(params_shape, indices, axis, batch_dims):
 def _gather_axis(params_ndim, axis, batch_dims, indices_ndim):
     axis = int(axis)
     if not -params_ndim <= axis < builtins.max(params_ndim, 1):
-        raise InvalidArgumentError(None, None, f"Expected axis in the range [{-params_ndim}, "
-                                   f"{params_ndim}), but got {axis}")
+        need = axis + 1 if axis >= 0 else -axis
+        raise InvalidArgumentError(None, None, f"Shape must be at least rank {need} but is "
+                                   f"rank {params_ndim}")
     axis %= builtins.max(params_ndim, 1)
     if batch_dims < 0:
         batch_dims += indices_ndim
@@ -78,7 +97,7 @@ def _gather_axis(params_ndim, axis, batch_dims, indices_ndim):
 
 
 def _gather_kernel(params, indices, axis, batch_dims=0):
-    _check_int("indices", indices)
+    _check_int(indices)
     indices = np.asarray(indices)
     axis, batch_dims = _gather_axis(np.ndim(params), axis, batch_dims, indices.ndim)
     if np.ndim(params) == 0:
@@ -89,6 +108,7 @@ def _gather_kernel(params, indices, axis, batch_dims=0):
 
 def _gather_infer(inputs, attrs):
     params, indices, axis_t = inputs
+    _check_int_infer(indices)
     axis = static_value(axis_t)
     p, i = params.shape, indices.shape
     if axis is None or p.rank is None or i.rank is None:
@@ -139,6 +159,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """params[..., indices, ...] along `axis` (default batch_dims), per batch element."""
     if axis is None:
         axis = batch_dims
+    static_axis = static_value(axis) if isinstance(axis, TensorBase) else axis
+    if static_axis is not None and int(static_axis) == 0:
+        batch_dims = 0  # TensorFlow drops batch_dims when axis is 0 (its sparse_read path)
     return execute(GATHER, (params, indices, _index_tensor(axis)),
                    {"batch_dims": int(batch_dims)}, name)
 
@@ -151,35 +174,53 @@ def _index_tensor(value):
                              else dtypes.int64)
 
 
-def _nd_index(params_shape, indices, batch_dims):
-    """The index tuple for gather_nd / scatter_nd (after a range check)."""
-    depth = indices.shape[-1]
-    limits = np.asarray(params_shape[batch_dims:batch_dims + depth])
-    flat = indices.reshape(-1, depth) if depth else indices.reshape(-1, 0)
+def _nd_target(arr, indices, batch_dims, what):
+    """(view, index) with view[index] the elements or slices that the index vectors in
+    the last axis of `indices` address (after TensorFlow's range check).
+
+    `what` names the shape in the error: "param shape" (gathers) or "shape" (scatters).
+    """
+    if indices.ndim == 0:
+        raise InvalidArgumentError(None, None, "indices must be at least a vector")
+    depth, lead = indices.shape[-1], indices.shape[:-1]
+    if depth > arr.ndim - batch_dims:
+        raise InvalidArgumentError(None, None, "index innermost dimension length must be <= "
+                                   f"params rank; saw: {depth} vs. {arr.ndim}")
+    limits = np.asarray(arr.shape[batch_dims:batch_dims + depth], dtype=np.int64)
+    flat = indices.reshape(int(np.prod(lead)), depth)
     bad = np.any((flat < 0) | (flat >= limits), axis=1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidArgumentError(
-            None, None, f"indices[{_position(i, indices.shape[:-1])}] = {flat[i].tolist()} "
-            f"does not index into param shape {fmt_shape(params_shape)}")
+            None, None, f"indices{_position(i, lead)} = {flat[i].tolist()} does not index "
+            f"into {what} {fmt_shape(arr.shape)}")
     coords = tuple(indices[..., k] for k in range(depth))
     if batch_dims:
-        grids = np.ogrid[tuple(builtins.slice(0, n) for n in indices.shape[:-1])]
+        grids = np.ogrid[tuple(builtins.slice(0, n) for n in lead)]
         coords = tuple(grids[:batch_dims]) + coords
-    return coords
+    if depth == 0:  # whole slices: a zero index on a new leading axis spreads them over lead
+        return arr[None], (np.zeros(lead, np.intp),) + coords
+    return arr, coords
 
 
 def _gather_nd_kernel(params, indices, batch_dims=0):
-    _check_int("indices", indices)
-    return np.asarray(params)[_nd_index(params.shape, np.asarray(indices), batch_dims)]
+    _check_int(indices)
+    view, index = _nd_target(np.asarray(params), np.asarray(indices), batch_dims,
+                             "param shape")
+    return view[index]
 
 
 def _gather_nd_infer(inputs, attrs):
     params, indices = inputs
+    _check_int_infer(indices)
     depth = indices.shape[-1] if indices.shape.rank else None
     if params.shape.rank is None or indices.shape.rank is None or depth is None:
         return [(params.dtype, _UNKNOWN)]
     bd = attrs.get("batch_dims", 0)
+    if depth > params.shape.rank - bd:
+        raise ValueError(f"index innermost dimension length must be <= params rank; saw: "
+                         f"{depth} vs. {params.shape.rank} for 'GatherNd' with input shapes: "
+                         f"{fmt_shape(params.shape)}, {fmt_shape(indices.shape)}.")
     dims = indices.shape.as_list()[:-1] + params.shape.as_list()[bd + depth:]
     return [(params.dtype, TensorShape(dims))]
 
@@ -202,17 +243,66 @@ def gather_nd(params, indices, batch_dims=0, name=None):
 
 # ---------------------------------------------------------------- scatter -------------
 
+def _scatter_shape_error(tensor_op, indices, updates, shape):
+    """TensorFlow's message when updates' shape is not indices.shape[:-1] + shape[depth:],
+    or None when the (possibly partly unknown) shapes fit. Shapes are lists or tuples."""
+    def same(a, b):
+        return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b))
+
+    f = fmt_shape
+    if not indices:
+        return f"Indices shape must have rank at least one. Found:{f(indices)}"
+    depth, k = indices[-1], len(indices) - 1
+    if depth is None:
+        return None
+    if not same(indices[:k], updates[:k]):
+        return (f"Outer dimensions of indices and update must match. Indices shape: "
+                f"{f(indices)}, updates shape:{f(updates)}" if tensor_op else
+                f"Dimensions [0,{k}) of indices[shape={f(indices)}] must match dimensions "
+                f"[0,{k}) of updates[shape={f(updates)}]")
+    if depth > len(shape) and tensor_op:
+        return (f"Inner dimensions of output shape must match inner dimensions of updates "
+                f"shape. Output: {f(shape)} updates: {f(updates)}")
+    if depth > len(shape) or not same(shape[depth:], updates[k:]):
+        inner = len(shape) - depth
+        return (f"The inner {inner} dimensions of output.shape={f(shape)} must match the "
+                f"inner {inner} dimensions of updates.shape={f(updates)}" if tensor_op else
+                f"Dimensions [{depth},{len(shape)}) of input[shape={f(shape)}] must match "
+                f"dimensions [{k},{len(updates)}) of updates[shape={f(updates)}]")
+    return None
+
+
+def _check_scatter(tensor_op, indices, updates, shape):
+    _check_int(indices)
+    message = _scatter_shape_error(tensor_op, list(np.shape(indices)), list(np.shape(updates)),
+                                   list(shape))
+    if message:
+        raise InvalidArgumentError(None, None, message)
+
+
+def _infer_scatter(op_name, tensor_op, indices, updates, shape):
+    if indices.rank is None or updates.rank is None or shape.rank is None:
+        return
+    message = _scatter_shape_error(tensor_op, indices.as_list(), updates.as_list(),
+                                   shape.as_list())
+    if message:
+        raise ValueError(f"{message} for '{op_name}'")
+
+
 def _scatter_nd_kernel(indices, updates, shape):
-    _check_int("indices", indices)
     out = np.zeros(tuple(int(d) for d in shape), dtype=updates.dtype)
-    np.add.at(out, _nd_index(out.shape, np.asarray(indices), 0), updates)
+    _check_scatter(False, indices, updates, out.shape)
+    view, index = _nd_target(out, np.asarray(indices), 0, "shape")
+    np.add.at(view, index, updates)
     return out
 
 
 def _scatter_nd_infer(inputs, attrs):
+    _check_int_infer(inputs[0])
     shape = static_value(inputs[2])
-    dims = [int(d) for d in shape] if shape is not None else None
-    return [(inputs[1].dtype, TensorShape(dims))]
+    dims = TensorShape([int(d) for d in shape] if shape is not None else None)
+    _infer_scatter("ScatterNd", False, inputs[0].shape, inputs[1].shape, dims)
+    return [(inputs[1].dtype, dims)]
 
 
 SCATTER_ND = register("ScatterNd", _scatter_nd_kernel, _scatter_nd_infer,
@@ -227,19 +317,23 @@ def scatter_nd(indices, updates, shape, name=None):
 
 def _tensor_scatter_kernel(mode):
     def kernel(tensor, indices, updates):
-        _check_int("indices", indices)
         out = np.array(tensor, copy=True)
-        index = _nd_index(out.shape, np.asarray(indices), 0)
+        _check_scatter(True, indices, updates, out.shape)
+        view, index = _nd_target(out, np.asarray(indices), 0, "shape")
         if mode == "update":
-            out[index] = updates
+            view[index] = updates  # duplicates: the last update wins, as TensorFlow's CPU
         else:
-            np.add.at(out, index, updates if mode == "add" else -updates)
+            np.add.at(view, index, updates if mode == "add" else -updates)
         return out
     return kernel
 
 
-def _same_as_tensor(inputs, attrs):
-    return [(inputs[0].dtype, inputs[0].shape)]
+def _tensor_scatter_infer(op_name):
+    def infer(inputs, attrs):
+        _check_int_infer(inputs[1])
+        _infer_scatter(op_name, True, inputs[1].shape, inputs[2].shape, inputs[0].shape)
+        return [(inputs[0].dtype, inputs[0].shape)]
+    return infer
 
 
 def _scatter_update_grad(op, g):
@@ -249,14 +343,20 @@ def _scatter_update_grad(op, g):
             gather_nd(g, indices))
 
 
-TENSOR_SCATTER_UPDATE = register("TensorScatterUpdate", _tensor_scatter_kernel("update"),
-                                 _same_as_tensor, _scatter_update_grad, same_dtype=(0, 2))
+def _scatter_sub_grad(op, g):
+    from engine.ops import math
+    return g, None, math.negative(gather_nd(g, op.inputs[1]))
+
+
+TENSOR_SCATTER_UPDATE = register(
+    "TensorScatterUpdate", _tensor_scatter_kernel("update"),
+    _tensor_scatter_infer("TensorScatterUpdate"), _scatter_update_grad, same_dtype=(0, 2))
 TENSOR_SCATTER_ADD = register(
-    "TensorScatterAdd", _tensor_scatter_kernel("add"), _same_as_tensor,
+    "TensorScatterAdd", _tensor_scatter_kernel("add"), _tensor_scatter_infer("TensorScatterAdd"),
     lambda op, g: (g, None, gather_nd(g, op.inputs[1])), same_dtype=(0, 2))
 TENSOR_SCATTER_SUB = register(
-    "TensorScatterSub", _tensor_scatter_kernel("sub"), _same_as_tensor,
-    lambda op, g: (g, None, -gather_nd(g, op.inputs[1])), same_dtype=(0, 2))
+    "TensorScatterSub", _tensor_scatter_kernel("sub"), _tensor_scatter_infer("TensorScatterSub"),
+    _scatter_sub_grad, same_dtype=(0, 2))
 
 
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
@@ -274,21 +374,33 @@ def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     return execute(TENSOR_SCATTER_SUB, (tensor, indices, updates), None, name)
 
 
-def _segment_kernel(data, segment_ids, num_segments):
-    _check_int("segment_ids", segment_ids)
-    ids = np.asarray(segment_ids)
-    n = int(num_segments)
-    _check_range("segment_ids", ids, n)
-    if data.shape[:ids.ndim] != ids.shape:
-        raise InvalidArgumentError(None, None, f"segment_ids.shape = {fmt_shape(ids.shape)} "
-                                   f"does not prefix data.shape = {fmt_shape(data.shape)}")
+# ---------------------------------------------------------------- segments ------------
+
+def _segment_sums(data, ids, n):
+    """out[i] = sum of data[j] with ids[j] == i; ids < 0 are dropped (TensorFlow)."""
     out = np.zeros((n,) + data.shape[ids.ndim:], dtype=data.dtype)
-    np.add.at(out, ids, data)
+    keep = ids >= 0
+    np.add.at(out, ids[keep], data[keep])
     return out
 
 
-def _segment_infer(inputs, attrs):
+def _unsorted_segment_kernel(data, segment_ids, num_segments):
+    _check_int(segment_ids)
+    ids, n = np.asarray(segment_ids), int(num_segments)
+    if data.shape[:ids.ndim] != ids.shape:
+        raise InvalidArgumentError(None, None, f"data.shape = {fmt_shape(data.shape)} does "
+                                   f"not start with segment_ids.shape = {fmt_shape(ids.shape)}")
+    too_big = ids >= n
+    if too_big.any():
+        i = int(np.flatnonzero(too_big)[0])
+        raise InvalidArgumentError(None, None, f"segment_ids{_position(i, ids.shape)} = "
+                                   f"{int(ids.reshape(-1)[i])} is out of range [0, {n})")
+    return _segment_sums(np.asarray(data), ids, n)
+
+
+def _unsorted_segment_infer(inputs, attrs):
     data, ids, num = inputs
+    _check_int_infer(ids)
     n = static_value(num)
     if data.shape.rank is None or ids.shape.rank is None:
         return [(data.dtype, _UNKNOWN)]
@@ -296,27 +408,69 @@ def _segment_infer(inputs, attrs):
     return [(data.dtype, TensorShape(dims))]
 
 
-UNSORTED_SEGMENT_SUM = register("UnsortedSegmentSum", _segment_kernel, _segment_infer,
-                                lambda op, g: (gather(g, op.inputs[1]), None, None))
+def _gather_drop_negatives(g, ids):
+    """g[ids] with zeros where ids < 0 (TensorFlow's _GatherDropNegatives)."""
+    from engine.ops import array, math
+    gathered = gather(g, math.maximum(ids, 0))
+    keep = math.greater_equal(ids, 0)
+    ones = array.ones_like(array.shape(g)[1:])  # gathered is ids.shape + g.shape[1:]
+    keep = array.reshape(keep, array.concat([array.shape(ids), ones], axis=0))
+    return math.where(keep, gathered, array.zeros_like(gathered))
+
+
+UNSORTED_SEGMENT_SUM = register(
+    "UnsortedSegmentSum", _unsorted_segment_kernel, _unsorted_segment_infer,
+    lambda op, g: (_gather_drop_negatives(g, op.inputs[1]), None, None))
 
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
-    """out[i] = sum of data[j] over j with segment_ids[j] == i, for i < num_segments."""
+    """out[i] = sum of data[j] over j with segment_ids[j] == i (negative ids dropped)."""
     return execute(UNSORTED_SEGMENT_SUM, (data, segment_ids, _index_tensor(num_segments)),
                    None, name)
 
 
-def segment_sum(data, segment_ids, name=None):
-    """unsorted_segment_sum for sorted ids, with as many segments as the last id + 1."""
-    from engine.ops import math, reduce
-    ids = static_value(segment_ids) if isinstance(segment_ids, TensorBase) \
-        else np.asarray(segment_ids)
-    if ids is not None and ids.size and np.any(np.diff(np.reshape(ids, -1)) < 0):
+def _segment_kernel(data, segment_ids):
+    _check_int(segment_ids)
+    ids = np.asarray(segment_ids)
+    if ids.ndim != 1:
+        raise InvalidArgumentError(None, None, "segment_ids should be a vector.")
+    if np.ndim(data) == 0 or len(ids) != data.shape[0]:
+        raise InvalidArgumentError(None, None, "segment_ids should be the same size as "
+                                   "dimension 0 of input.")
+    n = int(ids[-1]) + 1 if ids.size else 0
+    if ids.size and (ids[0] < 0 or ids[0] >= n):
+        raise InvalidArgumentError(None, None, f"Segment id {int(ids[0])} out of range [0, "
+                                   f"{n}), possibly because 'segment_ids' input is not sorted.")
+    if np.any(np.diff(ids) < 0):
         raise InvalidArgumentError(None, None, "segment ids are not increasing")
-    num = (int(np.max(ids)) + 1 if ids.size else 0) if ids is not None else \
-        math.add(reduce.reduce_max(segment_ids), 1)
-    return unsorted_segment_sum(data, segment_ids, num, name=name)
+    return _segment_sums(np.asarray(data), ids, n)
+
+
+def _segment_infer(inputs, attrs):
+    data, ids = inputs
+    _check_int_infer(ids)
+    if data.shape.rank is None:
+        return [(data.dtype, _UNKNOWN)]
+    values = static_value(ids)
+    n = None if values is None else (int(values[-1]) + 1 if np.size(values) else 0)
+    return [(data.dtype, TensorShape([n] + data.shape.as_list()[1:]))]
+
+
+SEGMENT_SUM = register("SegmentSum", _segment_kernel, _segment_infer,
+                       lambda op, g: (gather(g, op.inputs[1]), None))
+
+
+def segment_sum(data, segment_ids, name=None):
+    """out[i] = sum of data[j] over j with segment_ids[j] == i, for sorted ids."""
+    return execute(SEGMENT_SUM, (data, segment_ids), None, name)
 
 
 from engine.ops.indexing_slice import (  # noqa: E402  (the slicing half of this family)
-    boolean_mask, getitem, numpy_index, parse_key, slice, strided_slice)
+    boolean_mask,
+    check_strided_slice,
+    getitem,
+    numpy_index,
+    parse_key,
+    slice,
+    strided_slice,
+)

@@ -20,7 +20,8 @@ from engine.registry import register
 from engine.shapes import TensorShape
 from engine.tensor_base import TensorBase
 
-__all__ = ["slice", "strided_slice", "getitem", "boolean_mask", "parse_key", "numpy_index"]
+__all__ = ["boolean_mask", "check_strided_slice", "getitem", "numpy_index", "parse_key", "slice",
+           "strided_slice"]
 
 _UNKNOWN = TensorShape(None)
 _MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
@@ -65,22 +66,40 @@ def numpy_index(rank, begin, end, strides, begin_mask=0, end_mask=0, ellipsis_ma
     return tuple(index)
 
 
-def _check_shrink(shape, begin, ellipsis_mask, new_axis_mask, shrink_axis_mask):
-    dims, _ = _spec_dims(len(shape), len(begin), ellipsis_mask, new_axis_mask)
+def check_strided_slice(shape, begin, end, strides, ellipsis_mask=0, new_axis_mask=0,
+                        shrink_axis_mask=0, **_):
+    """InvalidArgumentError for the specs TensorFlow's StridedSlice kernel rejects and numpy
+    would not (or would word differently): one ellipsis, no index past the rank, shrunk
+    indices in range. Run it before indexing with `numpy_index`."""
+    n = len(begin)
+    if not n == len(end) == len(strides):
+        raise InvalidArgumentError(
+            None, None, "Expected begin, end, and strides to be 1D equal size tensors, but got "
+            f"shapes [{n}], [{len(end)}], and [{len(strides)}] instead.")
+    if (ellipsis_mask & ((1 << n) - 1)).bit_count() > 1:
+        raise InvalidArgumentError(None, None, "Multiple ellipses in slice spec not allowed")
+    dims, _ = _spec_dims(len(shape), n, ellipsis_mask, new_axis_mask)
+    used = [d for d in dims if d is not None]
+    if used and not shape:
+        raise InvalidArgumentError(None, None, "Attempting to slice scalar input.")
+    if used and used[-1] >= len(shape):
+        raise InvalidArgumentError(None, None, f"Index out of range using input dim "
+                                   f"{len(shape)}; input has only {len(shape)} dims")
     for i, d in enumerate(dims):
-        if (shrink_axis_mask >> i) & 1 and d is not None:
-            if d >= len(shape) or not -shape[d] <= int(begin[i]) < shape[d]:
-                raise InvalidArgumentError(None, None, f"slice index {int(begin[i])} of "
-                                           f"dimension {d} out of bounds.")
+        if not (shrink_axis_mask >> i) & 1 or d is None:
+            continue
+        if int(strides[i]) <= 0:
+            raise InvalidArgumentError(None, None, "only stride 1 allowed on non-range "
+                                       "indexing.")
+        index = int(begin[i]) + (shape[d] if int(begin[i]) < 0 else 0)
+        if not 0 <= index < shape[d]:
+            raise InvalidArgumentError(None, None, f"slice index {index} of dimension {d} "
+                                       "out of bounds.")
 
 
 def _strided_slice_kernel(x, begin, end, strides, **masks):
     x = np.asarray(x)
-    if not len(begin) == len(end) == len(strides):
-        raise InvalidArgumentError(None, None, "Expected begin, end, and strides to be 1D "
-                                   "equal size tensors")
-    _check_shrink(x.shape, begin, masks["ellipsis_mask"], masks["new_axis_mask"],
-                  masks["shrink_axis_mask"])
+    check_strided_slice(x.shape, begin, end, strides, **masks)
     return x[numpy_index(x.ndim, begin, end, strides, **masks)]
 
 
@@ -155,9 +174,10 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0,
                   name=None):
     """input_[begin:end:strides] per dimension, with TensorFlow's five bit masks."""
     if strides is None:
-        strides = [1] * len(begin)
-    attrs = dict(begin_mask=begin_mask, end_mask=end_mask, ellipsis_mask=ellipsis_mask,
-                 new_axis_mask=new_axis_mask, shrink_axis_mask=shrink_axis_mask)
+        from engine.ops import array
+        strides = array.ones_like(begin) if isinstance(begin, TensorBase) else [1] * len(begin)
+    attrs = {"begin_mask": begin_mask, "end_mask": end_mask, "ellipsis_mask": ellipsis_mask,
+             "new_axis_mask": new_axis_mask, "shrink_axis_mask": shrink_axis_mask}
     return execute(STRIDED_SLICE, (input_, _pack(begin), _pack(end), _pack(strides)),
                    attrs, name)
 
@@ -178,12 +198,15 @@ def _pack(values):
 def parse_key(key):
     """Python's `[key]` as a strided-slice spec: (begin, end, strides, masks).
 
-    Entries are ints or scalar integer tensors (packed later).
+    A list is read as a tuple, as TensorFlow's _slice_helper does (`x[[0, 1]]` is
+    `x[0, 1]`). Entries are Python ints or scalar integer tensors; `masks` is a dict of
+    begin_mask, end_mask, ellipsis_mask, new_axis_mask and shrink_axis_mask.
 
     Raises:
-        TypeError: an index TensorFlow does not accept (lists, floats, non-scalar tensors).
+        TypeError: an index TensorFlow does not accept (floats, nested lists, non-scalar
+            tensors or arrays, unsigned tensors).
     """
-    if not isinstance(key, tuple):
+    if not isinstance(key, (tuple, list)):
         key = (key,)
     begin, end, strides = [], [], []
     masks = dict.fromkeys(_MASKS, 0)
@@ -198,37 +221,48 @@ def parse_key(key):
                 else:
                     out.append(_check_index(value))
             strides.append(1 if item.step is None else _check_index(item.step))
-        elif item is Ellipsis:
+        elif item is Ellipsis or item is None:
             begin.append(0), end.append(0), strides.append(1)
-            masks["ellipsis_mask"] |= bit
-        elif item is None:
-            begin.append(0), end.append(0), strides.append(1)
-            masks["new_axis_mask"] |= bit
+            masks["ellipsis_mask" if item is Ellipsis else "new_axis_mask"] |= bit
         else:
             index = _check_index(item)
             begin.append(index)
             end.append(index + 1)
             strides.append(1)
             masks["shrink_axis_mask"] |= bit
+    if begin and isinstance(key[0], (bool, np.bool_)):
+        # TensorFlow packs the spec into a tensor typed by its first entry: bool fails.
+        raise TypeError(f"Cannot convert {begin!r} to EagerTensor of dtype bool")
     return begin, end, strides, masks
 
 
 def _check_index(item):
-    if isinstance(item, (bool, np.bool_)):
-        raise TypeError(_BAD_INDEX.format(item=item))
-    if isinstance(item, (int, np.integer)):
+    """The index as an int, or a scalar int16/32/64 tensor; TypeError for anything else."""
+    if isinstance(item, (int, np.integer, np.bool_)):  # bools are ints, as for Python
         return int(item)
-    if isinstance(item, TensorBase) and item.dtype.is_integer and item.shape.rank == 0:
+    if isinstance(item, np.ndarray) and item.ndim == 0 and item.dtype.kind in "iu":
+        return int(item)
+    if (isinstance(item, TensorBase) and item.dtype.name in ("int16", "int32", "int64")
+            and item.shape.rank == 0):
         return item
-    raise TypeError(_BAD_INDEX.format(item=item))
+    raise TypeError(f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
+                    f"scalar tf.int32/tf.int64 tensors are valid indices, got {item!r}")
 
 
-_BAD_INDEX = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
-              "tf.int32/tf.int64 tensors are valid indices, got {item!r}")
+def _is_mask_key(key):
+    """TensorFlow reads `x[b]` for a Python bool, bool array or bool tensor as a mask."""
+    if isinstance(key, (bool, np.bool_)):
+        return True
+    if isinstance(key, np.ndarray):
+        return key.dtype == np.bool_
+    return isinstance(key, TensorBase) and key.dtype == dtypes.bool
 
 
 def getitem(tensor, key):
-    """`tensor[key]` for every key Python's [] accepts, as TensorFlow's StridedSlice."""
+    """`tensor[key]` for every key Python's [] accepts, as TensorFlow's StridedSlice
+    (a bool key is boolean_mask, as in TensorFlow)."""
+    if _is_mask_key(key):
+        return boolean_mask(tensor, key)
     begin, end, strides, masks = parse_key(key)
     if not begin:  # tensor[()] is the tensor itself
         from engine.ops.core import identity

@@ -98,9 +98,10 @@ ASSIGN_SUB = register("AssignSubVariableOp", _update_kernel(-1), _no_outputs, NO
 
 
 def _slice_assign_kernel(store, handle, value, begin, end, strides, **masks):
-    from engine.ops.indexing import numpy_index
+    from engine.ops.indexing import check_strided_slice, numpy_index
     old = _current(store, handle)
     _check_value(handle, value, "assign", False)
+    check_strided_slice(old.shape, begin, end, strides, **masks)
     index = numpy_index(old.ndim, begin, end, strides, **masks)
     new = np.array(old, copy=True)
     target_shape = new[index].shape
