@@ -4,7 +4,7 @@ The kernel is numpy's einsum (optimized contraction order) plus the two extensio
 TensorFlow's Einsum op has and its gradient relies on: a label repeated in the output
 fills a diagonal ("i->ii", the adjoint of "ii->i"), and '...' batch dimensions
 broadcast. The public `einsum` (re-exported by engine.ops.linalg) contracts more than
-two operands pairwise, in the order numpy's greedy path picks, so every op it builds
+two operands pairwise, left to right (the same in every mode), so every op it builds
 has a gradient.
 
 Internally '...' is written as the one character "." so that it can be handled like
@@ -320,20 +320,13 @@ def _resolve(equation: str, count: int):
 
 
 def _path(tensors, ins, out):
-    """Pairs of operand positions to contract, numpy's greedy order (left to right when
-    ranks are unknown)."""
-    fallback = [(0, 1)] * (len(tensors) - 1)
-    if any(t.shape.rank is None for t in tensors):
-        return fallback
-    sizes = {}
-    for t, subs in zip(tensors, ins):
-        for label, axis in _label_axes(subs, t.shape.rank):
-            sizes[label] = max(sizes.get(label, 1), t.shape.as_list()[axis] or 1)
-    named = [s.replace(_ELL, "") for s in ins]
-    dummies = [np.broadcast_to(np.empty((), np.float32), [sizes[c] for c in s]) for s in named]
-    steps = np.einsum_path(",".join(named) + "->" + out.replace(_ELL, ""), *dummies,
-                           optimize="greedy")[0][1:]
-    return [tuple(s) for s in steps] if all(len(s) == 2 for s in steps) else fallback
+    """Pairs of operand positions to contract: always left to right.
+
+    numpy's greedy path depends on the static shapes, which a graph may not know
+    (unknown batch dims) while eager mode does; a path that depends only on the equation
+    keeps both modes bit-identical.
+    """
+    return [(0, 1)] * (len(tensors) - 1)
 
 
 def _contract_pairwise(tensors, ins, out, name):
@@ -362,7 +355,7 @@ def einsum(equation, *inputs, **kwargs):
         TypeError: unknown keyword arguments (only `name` and `optimize` are accepted).
     """
     name = kwargs.pop("name", None)
-    kwargs.pop("optimize", None)  # the contraction order is numpy's greedy path
+    kwargs.pop("optimize", None)  # the contraction order is fixed: left to right
     if kwargs:
         raise TypeError(f"Invalid keyword arguments for einsum: {', '.join(sorted(kwargs))}. "
                         "Valid arguments: name, optimize, greedy.")

@@ -28,6 +28,8 @@ class Spec:
     inputs: Optional[Callable] = None
     rtol: float = 1e-5
     atol: float = 1e-6
+    graph: bool = True      # also build it in a Graph and compare bit for bit
+    dynamic: bool = True    # also with unknown dims (False where TF needs them static)
 
     def make_inputs(self, rng: np.random.Generator) -> list:
         if self.inputs is not None:
