@@ -21,6 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_seconds  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 N = 64
 OPS_PER_CHAIN = 10
@@ -42,24 +45,8 @@ def _chain(mul, add, sub, tanh, exp, abs_, maximum, square, a):
 
 
 def _time_per_op(fn, x, seconds: float) -> float:
-    """Best-of-5 microseconds per op, each sample running for about seconds / 5."""
-    fn(x)
-    loops = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn(x)
-        if time.perf_counter() - start > 0.02:
-            break
-        loops *= 2
-    best = float("inf")
-    per_sample = max(1, int(loops * (seconds / 5) / 0.02))
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(per_sample):
-            fn(x)
-        best = min(best, (time.perf_counter() - start) / per_sample)
-    return best / OPS_PER_CHAIN * 1e6
+    """Microseconds per op of the chain `fn(x)` (best of five samples)."""
+    return best_seconds(lambda: fn(x), seconds) / OPS_PER_CHAIN * 1e6
 
 
 def bench_numpy(seconds):

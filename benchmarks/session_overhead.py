@@ -15,10 +15,12 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 64
@@ -37,37 +39,16 @@ def _chain(ops, x, a, length):
     return y
 
 
-def _best_seconds(fn, seconds):
-    fn()
-    loops = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        if time.perf_counter() - start > 0.02:
-            break
-        loops *= 2
-    best = float("inf")
-    per_sample = max(1, int(loops * (seconds / 5) / 0.02))
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(per_sample):
-            fn()
-        best = min(best, (time.perf_counter() - start) / per_sample)
-    return best
-
-
 def bench_numpy(length, seconds):
     x = np.linspace(-1, 1, N, dtype=np.float32)
     a = np.full(N, 0.5, np.float32)
     ops = (np.multiply, np.add, np.subtract, np.tanh, np.abs, np.maximum, np.sin, np.cos,
            np.minimum, np.negative)
-    return _best_seconds(lambda: _chain(ops, x, a, length), seconds)
+    return best_seconds(lambda: _chain(ops, x, a, length), seconds)
 
 
-def bench_twinflow(length, seconds):
-    sys.path.insert(0, str(ROOT))
-    import twinflow as tf
+def build_session(tf, length):
+    """(session, x, y): the chain as a TF1 graph; the same code for twinflow and TF."""
     tf1 = tf.compat.v1
     graph = tf.Graph()
     with graph.as_default():
@@ -76,11 +57,16 @@ def bench_twinflow(length, seconds):
         ops = (tf.multiply, tf.add, tf.subtract, tf.tanh, tf.abs, tf.maximum, tf.sin,
                tf.cos, tf.minimum, tf.negative)
         y = _chain(ops, x, a, length)
-    sess = tf1.Session(graph=graph)
+    return tf1.Session(graph=graph), x, y
+
+
+def bench_twinflow(length, seconds):
+    sys.path.insert(0, str(ROOT))
+    import twinflow as tf
+    sess, x, y = build_session(tf, length)
     value = np.linspace(-1, 1, N, dtype=np.float32)
-    expected = bench_check(length)
-    np.testing.assert_array_equal(sess.run(y, {x: value}), expected)
-    return _best_seconds(lambda: sess.run(y, {x: value}), seconds)
+    np.testing.assert_array_equal(sess.run(y, {x: value}), bench_check(length))
+    return best_seconds(lambda: sess.run(y, {x: value}), seconds)
 
 
 def bench_check(length):
@@ -95,20 +81,12 @@ _TF_SNIPPET = """
 import json, sys
 sys.path.insert(0, {here!r})
 import numpy as np, tensorflow as tf
-from session_overhead import _chain, _best_seconds, N
-tf1 = tf.compat.v1
+from session_overhead import build_session, best_seconds, N
 out = {{}}
+value = np.linspace(-1, 1, N, dtype=np.float32)
 for length in {lengths!r}:
-    graph = tf.Graph()
-    with graph.as_default():
-        x = tf1.placeholder(tf.float32, [N])
-        a = tf.constant(np.full(N, 0.5, np.float32))
-        ops = (tf.multiply, tf.add, tf.subtract, tf.tanh, tf.abs, tf.maximum, tf.sin,
-               tf.cos, tf.minimum, tf.negative)
-        y = _chain(ops, x, a, length)
-    sess = tf1.Session(graph=graph)
-    value = np.linspace(-1, 1, N, dtype=np.float32)
-    out[length] = _best_seconds(lambda: sess.run(y, {{x: value}}), {seconds})
+    sess, x, y = build_session(tf, length)
+    out[length] = best_seconds(lambda: sess.run(y, {{x: value}}), {seconds})
 print(json.dumps(out))
 """
 

@@ -10,7 +10,7 @@ from eager.tape import GradientTape
 from engine import dtypes, errors
 from engine.ops import array as A
 from engine.ops.core import constant
-from tests.fake_op import FakeOp
+from tests.fakes import FakeOp, Sym
 from engine.shapes import TensorShape
 
 X = np.arange(6, dtype=np.float32).reshape(2, 3)
@@ -278,25 +278,16 @@ def test_conjugate_transpose_gradient_is_the_conjugate_transpose():
 
 # ---------------------------------------------------------------- static inference ----
 
-class _Sym:
-    """A stand-in for a graph tensor: dtype, static shape, and a value only if known."""
-
-    def __init__(self, dtype, shape, value=None):
-        self.dtype, self.shape, self._value = dtype, TensorShape(shape), value
-
-    def _static_value(self):
-        return self._value
-
 
 def _f(shape):
-    return _Sym(dtypes.float32, shape)
+    return Sym(dtypes.float32, shape)
 
 
 def _i(value=None, shape=None, dtype=dtypes.int32):
     if value is not None:
         value = np.asarray(value, dtype._np)
         shape = value.shape
-    return _Sym(dtype, shape, value)
+    return Sym(dtype, shape, value)
 
 
 def _shape(opdef, inputs, attrs=None, index=0):

@@ -12,7 +12,7 @@ from engine.ops import indexing as ix
 from engine.ops.core import constant
 from engine.registry import OPS
 from engine.shapes import TensorShape
-from tests.fake_op import FakeOp
+from tests.fakes import FakeOp
 
 IAE = errors.InvalidArgumentError
 X = np.arange(60, dtype=np.float32).reshape(4, 3, 5)

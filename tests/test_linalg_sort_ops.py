@@ -14,7 +14,7 @@ from engine.ops import linalg_diag
 from engine.ops import linalg_einsum as _einsum
 from engine.ops import sort as so
 from engine.ops.core import constant
-from tests.fake_op import FakeOp
+from tests.fakes import FakeOp, Sym
 from engine.shapes import TensorShape
 
 F32 = np.float32
@@ -37,22 +37,13 @@ def _raises(cls, message, fn):
     return info.value
 
 
-class _Sym:
-    """A stand-in for a graph tensor: dtype, static shape, and a value only if known."""
-
-    def __init__(self, dtype, shape, value=None):
-        self.dtype, self.shape, self._value = dtype, TensorShape(shape), value
-
-    def _static_value(self):
-        return self._value
-
 
 def _f(shape):
-    return _Sym(dtypes.float32, shape)
+    return Sym(dtypes.float32, shape)
 
 
 def _k(value):
-    return _Sym(dtypes.int32, [], None if value is None else np.int32(value))
+    return Sym(dtypes.int32, [], None if value is None else np.int32(value))
 
 
 # ---------------------------------------------------------------- matmul ---------------
@@ -111,9 +102,9 @@ def test_matmul_infer_shapes_and_graph_errors():
     _raises(ValueError, "Shape must be rank 2 but is rank 1 for 'MatMul' with input shapes: "
             "[3], [3,2].", lambda: la.MATMUL.infer([_f([3]), _f([3, 2])], mm))
     _raises(TypeError, "Input 1 of 'MatMul' Op has type float64 that does not match type "
-            "float32", lambda: la.MATMUL.infer([_f([2, 3]), _Sym(dtypes.float64, [3, 2])], mm))
+            "float32", lambda: la.MATMUL.infer([_f([2, 3]), Sym(dtypes.float64, [3, 2])], mm))
     _raises(TypeError, "Value passed to parameter 'a' has DataType bool", lambda: la.MATMUL.infer(
-        [_Sym(dtypes.bool, [2, 2]), _Sym(dtypes.bool, [2, 2])], mm))
+        [Sym(dtypes.bool, [2, 2]), Sym(dtypes.bool, [2, 2])], mm))
     bmm = {"adj_x": False, "adj_y": True}
     out = la.BATCH_MATMUL.infer([_f([None, 1, 2, 3]), _f([5, 4, 3])], bmm)[0][1]
     assert out.as_list() == [None, 5, 2, 4]

@@ -12,6 +12,7 @@ from engine import context, dtypes, errors
 from engine.ops import random
 from engine.ops.core import constant, convert_inputs
 from engine.shapes import TensorShape
+from tests.fakes import Sym
 
 N = 100_000
 
@@ -271,22 +272,16 @@ def test_infer_matches_every_kernel():
             "RandomShuffle", "Multinomial"} <= executor.checked
 
 
-class _Symbolic:
-    """A tensor as graph mode sees it while building: dtype and shape, no value."""
-
-    def __init__(self, dtype, shape):
-        self.dtype, self.shape = dtype, TensorShape(shape)
-
 
 def test_infer_with_unknown_shape_values():
     attrs = {"dtype": dtypes.float32, "seed": 0, "seed2": 0}
     infer = random.RANDOM_STANDARD_NORMAL.infer
-    assert infer([_Symbolic(dtypes.int32, [3])], attrs) == [
+    assert infer([Sym(dtypes.int32, [3])], attrs) == [
         (dtypes.float32, TensorShape([None, None, None]))]
-    assert infer([_Symbolic(dtypes.int32, None)], attrs)[0][1].rank is None
+    assert infer([Sym(dtypes.int32, None)], attrs)[0][1].rank is None
     assert infer([constant([2, -1])], attrs)[0][1].as_list() == [2, None]
-    logits = _Symbolic(dtypes.float32, [None, 5])
-    out = random.MULTINOMIAL.infer([logits, _Symbolic(dtypes.int32, [])],
+    logits = Sym(dtypes.float32, [None, 5])
+    out = random.MULTINOMIAL.infer([logits, Sym(dtypes.int32, [])],
                                    {"output_dtype": dtypes.int64})
     assert out == [(dtypes.int64, TensorShape([None, None]))]
 

@@ -12,7 +12,7 @@ from engine.backprop import unbroadcast
 from engine.ops import math as m
 from engine.ops import reduce as r
 from engine.ops.core import constant
-from tests.fake_op import FakeOp
+from tests.fakes import FakeOp, Sym
 from engine.shapes import TensorShape
 
 X = np.arange(6, dtype=np.float32).reshape(2, 3)
@@ -181,20 +181,11 @@ def test_python_level_type_errors():
 
 # ---------------------------------------------------------------- static inference ----
 
-class _Sym:
-    """A stand-in for a graph tensor: dtype, static shape, and a value only if known."""
-
-    def __init__(self, dtype, shape, value=None):
-        self.dtype, self.shape, self._value = dtype, TensorShape(shape), value
-
-    def _static_value(self):
-        return self._value
-
 
 def _infer(opdef, x_shape, axes, keep=False, dtype=dtypes.float32, axes_shape=None):
-    axes_t = _Sym(dtypes.int32, axes_shape if axes is None else np.shape(axes),
+    axes_t = Sym(dtypes.int32, axes_shape if axes is None else np.shape(axes),
                   None if axes is None else np.asarray(axes, np.int32))
-    return opdef.infer([_Sym(dtype, x_shape), axes_t], {"keep_dims": keep})[0]
+    return opdef.infer([Sym(dtype, x_shape), axes_t], {"keep_dims": keep})[0]
 
 
 def test_infer_shapes_with_unknown_dims_ranks_and_axes():
@@ -218,11 +209,11 @@ def test_infer_errors_are_value_and_type_errors_in_graph_words():
     with pytest.raises(TypeError, match="Input 'input' of 'Any' Op has type float32 that "
                        "does not match expected type of bool"):
         _infer(r.ANY, [2], [0])
-    dim = _Sym(dtypes.int32, [], np.int32(2))
+    dim = Sym(dtypes.int32, [], np.int32(2))
     with pytest.raises(ValueError, match=r"Dimension \(2\) must be in the range \[-2, 2\)"):
-        r.ARGMAX.infer([_Sym(dtypes.float32, [2, 3]), dim], {"output_type": dtypes.int64})
-    unknown = _Sym(dtypes.int32, [], None)
-    out = r.ARGMIN.infer([_Sym(dtypes.float32, [2, None, 3]), unknown],
+        r.ARGMAX.infer([Sym(dtypes.float32, [2, 3]), dim], {"output_type": dtypes.int64})
+    unknown = Sym(dtypes.int32, [], None)
+    out = r.ARGMIN.infer([Sym(dtypes.float32, [2, None, 3]), unknown],
                          {"output_type": dtypes.int32})[0]
     assert out == (dtypes.int32, TensorShape([None, None]))
 
