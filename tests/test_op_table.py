@@ -200,6 +200,10 @@ _TESTED_ELSEWHERE = {
     "RandomStandardNormal", "RandomUniform", "RandomUniformInt", "TruncatedNormal",
     "RandomShuffle", "Multinomial",
     "Placeholder", "PlaceholderWithDefault", "NoOp", "VarIsInitializedOp",  # graph tests
+    "ResourceApplyGradientDescent", "ResourceApplyMomentum", "ResourceApplyKerasMomentum",
+    "ResourceApplyAdam", "ResourceApplyRMSProp", "ResourceApplyCenteredRMSProp",
+    "ResourceApplyAdagrad", "ResourceApplyAdagradV2", "ResourceScatterUpdate",
+    "ResourceScatterAdd", "ResourceScatterSub",  # test_training_ops.py
 }
 
 

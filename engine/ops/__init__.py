@@ -8,4 +8,4 @@ import warnings
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(engine|eager|graph)\.")
 
 from engine.ops import core, math, random, nn, reduce, linalg, sort  # noqa: E402,F401  (registers the ops)
-from engine.ops import array, indexing  # noqa: E402,F401
+from engine.ops import array, indexing, training  # noqa: E402,F401

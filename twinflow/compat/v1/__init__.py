@@ -23,3 +23,4 @@ from twinflow.compat.v1.graph_api import (  # noqa: F401
     add_to_collection, add_to_collections, control_dependencies, device,
     get_collection, get_collection_ref)
 from twinflow.compat.v1.renamed import *  # noqa: F401,F403
+from twinflow import train  # noqa: F401,E402

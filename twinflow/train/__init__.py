@@ -1,0 +1,5 @@
+"""tf.compat.v1.train: TF1 optimizers, the global step and learning-rate decays."""
+
+from twinflow.train.optimizers import (  # noqa: F401
+    AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer, MomentumOptimizer, Optimizer,
+    RMSPropOptimizer, get_global_step, get_or_create_global_step)
