@@ -165,10 +165,18 @@ class Variable(TensorBase):
     # -- writing -------------------------------------------------------------------
     def _write(self, opdef, value, attrs, name, read_value):
         value = convert_to_tensor(value, dtype=self._dtype)
-        result = execute(opdef, (self._handle, value), attrs, name)
+        return self._after_write(execute(opdef, (self._handle, value), attrs, name),
+                                 read_value)
+
+    def _after_write(self, op, read_value):
+        """Eagerly the variable itself; in a graph the new value read after `op` (what
+        `sess.run(v.assign_add(1))` prints in TF1), or `op` when read_value=False."""
         if context.executing_eagerly():
             return self if read_value else None
-        return result
+        if not read_value:
+            return op
+        with context.current_executor().control_dependencies([op]):
+            return self.read_value()
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """Sets the variable to `value` (same dtype; same shape unless allowed)."""
@@ -187,8 +195,8 @@ class Variable(TensorBase):
         """Sets the elements at `indices` (shape [..., depth]) to `updates`."""
         indices = convert_to_tensor(indices)
         updates = convert_to_tensor(updates, dtype=self._dtype)
-        result = execute(state.SCATTER_ND_UPDATE, (self._handle, indices, updates), None, name)
-        return self if context.executing_eagerly() else result
+        return self._after_write(execute(state.SCATTER_ND_UPDATE,
+                                         (self._handle, indices, updates), None, name), True)
 
     def __getitem__(self, key):
         return SlicedVariable(self, key)
@@ -255,5 +263,5 @@ class SlicedVariable(TensorBase):
         # the spec is an attribute of the assign op: scalar tensor indices are read now
         attrs = dict(masks, begin=[int(b) for b in begin], end=[int(e) for e in end],
                      strides=[int(s) for s in strides])
-        result = execute(state.SLICE_ASSIGN, (var.handle, value), attrs, name)
-        return var if context.executing_eagerly() else result
+        return var._after_write(execute(state.SLICE_ASSIGN, (var.handle, value), attrs, name),
+                                read_value)

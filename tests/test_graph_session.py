@@ -124,7 +124,7 @@ def test_two_sessions_hold_independent_variable_values(graph_mode):
     s1, s2 = tf1.Session(), tf1.Session()
     s1.run(tf1.global_variables_initializer())
     s2.run(tf1.global_variables_initializer())
-    s1.run(inc)
+    assert s1.run(inc) == 2.0  # TF1: running an assign gives the new value
     s1.run(inc)
     assert s1.run(v) == 3.0 and s2.run(v) == 1.0
 
@@ -249,3 +249,54 @@ def test_concurrent_runs_on_one_session(graph_mode):
         for t in threads:
             t.join()
     assert all(results[i] == [3.0 * i * i] * 50 for i in range(4))
+
+
+def test_gradients_of_gradients_stop_gradients_and_unconnected(graph_mode):
+    x = tf1.placeholder(tf.float32, [])
+    y = x * x * x
+    (dy,) = tf1.gradients(y, [x])
+    (d2y,) = tf1.gradients(dy, [x])
+    z = tf.stop_gradient(x) * x
+    a = x * 2.0
+    b = a * x  # d/dx with a held constant: a
+    unrelated = tf.constant(1.0)
+    with tf1.Session() as sess:
+        assert sess.run([dy, d2y], {x: 2.0}) == [12.0, 12.0]
+        assert sess.run(tf1.gradients(z, x)[0], {x: 3.0}) == 3.0
+        assert sess.run(tf1.gradients(b, x, stop_gradients=[a])[0], {x: 3.0}) == 6.0
+        assert sess.run(tf1.gradients(b, x, grad_ys=tf.constant(2.0))[0], {x: 1.0}) == 8.0
+    assert tf1.gradients(unrelated, x) == [None]
+    zero = tf1.gradients(unrelated, x, unconnected_gradients="zero")[0]
+    with tf1.Session() as sess:
+        assert sess.run(zero, {x: 5.0}) == 0.0
+
+
+def test_gradients_are_refused_eagerly():
+    with pytest.raises(RuntimeError, match="tf.gradients is not supported when eager "
+                                           "execution is enabled"):
+        tf1.gradients(tf.constant(1.0), tf.constant(2.0))
+
+
+def test_scatter_update_and_add_in_a_session(graph_mode):
+    v = tf.Variable([1.0, 2.0, 3.0], name="v")
+    upd = tf1.scatter_update(v, [0, 2], [10.0, 30.0])
+    add = tf1.scatter_add(v, [1, 1], [5.0, 5.0])
+    with tf1.Session() as sess:
+        sess.run(v.initializer)
+        sess.run(upd)
+        sess.run(add)
+        assert sess.run(v).tolist() == [10.0, 12.0, 30.0]
+
+
+def test_operation_run_and_consumers(graph_mode):
+    v = tf.Variable(0.0, name="v")
+    inc = v.assign_add(1.0)
+    c = tf.constant(2.0, name="c")
+    d = tf.add(c, 1.0, name="d")
+    assert [op.name for op in c.consumers()] == ["d"]
+    with tf1.Session().as_default():
+        v.initializer.run()
+        inc.op.run()
+        inc.op.run()
+        assert v.read_value().eval() == 2.0
+        assert d.eval() == 3.0

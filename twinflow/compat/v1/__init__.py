@@ -24,3 +24,4 @@ from twinflow.compat.v1.graph_api import (  # noqa: F401
     get_collection, get_collection_ref)
 from twinflow.compat.v1.renamed import *  # noqa: F401,F403
 from twinflow import train  # noqa: F401,E402
+from engine.ops.training import scatter_add, scatter_sub, scatter_update  # noqa: F401,E402
