@@ -51,19 +51,36 @@ def _needed_ops(graph, fetch_ops, fed):
     return [op for op in graph._ops if id(op) in needed]  # creation order is topological
 
 
-def _missing_feed_error(placeholders, fetches):
+def _path(fetch_ops, target) -> str:
+    """'fetch <- ... <- target': how a fetch reaches an op (breadth first, shortest)."""
+    parent = {id(op): None for op in fetch_ops}
+    queue = list(fetch_ops)
+    while queue:
+        op = queue.pop(0)
+        if op is target:
+            break
+        for nxt in [t._op for t in op._inputs] + list(op._control_inputs):
+            if id(nxt) not in parent:
+                parent[id(nxt)] = op
+                queue.append(nxt)
+    chain = [target]
+    while parent.get(id(chain[-1])) is not None:
+        chain.append(parent[id(chain[-1])])
+    return " <- ".join(op.name for op in reversed(chain))
+
+
+def _missing_feed_error(placeholders, fetch_ops):
     lines = []
     for op in placeholders:
         t = op._outputs[0]
         lines.append(f"You must feed a value for placeholder tensor '{op.name}' with dtype "
                      f"{_tf_type(t.dtype)} and shape {t._shape_text()}")
-    first = lines[0]
+    first = placeholders[0]
     more = "".join(f"\n  also: {line}" for line in lines[1:])
     return errors.InvalidArgumentError(
-        None, placeholders[0], f"{first}\n\t [[node {placeholders[0].name} (defined at "
-        f"{placeholders[0].defined_at}) ]]{more}\n  needed by the fetch "
-        f"{', '.join(repr(getattr(f, 'name', f)) for f in fetches)}: pass "
-        f"feed_dict={{{placeholders[0].name}: value, ...}} to Session.run.")
+        None, first, f"{lines[0]}\n\t [[node {first.name} (defined at {first.defined_at}) ]]"
+        f"{more}\n  needed through: {_path(fetch_ops, first)}\n  Fix: pass "
+        f"feed_dict={{{first.name}: value, ...}} to Session.run.")
 
 
 def _tf_type(dtype):
@@ -83,7 +100,7 @@ def compile_plan(graph, fetches, feeds) -> Plan:
     ops = _needed_ops(graph, fetch_ops, fed)
     missing = [op for op in ops if op.type == "Placeholder"]
     if missing:
-        raise _missing_feed_error(missing, fetches)
+        raise _missing_feed_error(missing, fetch_ops)
     slot = {}  # id(tensor) -> local variable name
     for t in feeds:
         slot[id(t)] = f"v{len(slot)}"

@@ -55,6 +55,7 @@ def test_missing_feed_names_the_placeholder_dtype_and_shape(graph_mode):
                               "float and shape [?,784]")
     assert "placeholder tensor 'labels' with dtype int32 and shape [?]" in message
     assert "test_graph_session.py" in message  # the line that built it
+    assert "needed through: AddV2 <- Mean <- x" in message
 
 
 def test_fetch_structures_and_names(graph_mode):
