@@ -248,9 +248,11 @@ class Graph:
 
     def variable_created(self, variable):
         """Called by tf.Variable built in this graph: the TF1 collections track it."""
-        keys = [GraphKeys.GLOBAL_VARIABLES]
-        if variable.trainable:
-            keys.append(GraphKeys.TRAINABLE_VARIABLES)
+        keys = getattr(variable, "_collections", None)  # tf.compat.v1.Variable's argument
+        if keys is None:
+            keys = [GraphKeys.GLOBAL_VARIABLES]
+        if variable.trainable and GraphKeys.TRAINABLE_VARIABLES not in keys:
+            keys = list(keys) + [GraphKeys.TRAINABLE_VARIABLES]
         self.add_to_collections(keys, variable)
 
     def as_default(self):

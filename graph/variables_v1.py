@@ -14,12 +14,13 @@ from engine.context import execute, executing_eagerly
 from engine.ops.core import constant, no_op
 from engine.registry import NO_GRADIENT, register
 from engine.shapes import TensorShape
+from engine.variables import Variable
 from graph.graph import GraphKeys, get_default_graph
 
 __all__ = ["group", "global_variables", "trainable_variables", "local_variables",
            "variables_initializer", "global_variables_initializer",
            "local_variables_initializer", "is_variable_initialized",
-           "report_uninitialized_variables"]
+           "report_uninitialized_variables", "VariableV1"]
 
 IS_INITIALIZED = register(
     "VarIsInitializedOp", lambda store, handle: np.bool_(handle.key in store.values),
@@ -78,3 +79,23 @@ def report_uninitialized_variables(var_list=None, name="report_uninitialized_var
     names = constant([v.name.split(":")[0] for v in var_list])
     initialized = array.stack([is_variable_initialized(v) for v in var_list])
     return indexing.boolean_mask(names, math.logical_not(initialized), name=name)
+
+
+class VariableV1(Variable):
+    """tf.compat.v1.Variable: tf.Variable plus TF1's `collections` argument.
+
+    Args:
+        collections: the graph collections to add the variable to (default
+            [GLOBAL_VARIABLES], plus TRAINABLE_VARIABLES when trainable), e.g.
+            [tf.compat.v1.GraphKeys.LOCAL_VARIABLES] for a local variable.
+    """
+
+    def __init__(self, initial_value=None, trainable=None, collections=None,
+                 validate_shape=True, caching_device=None, name=None, variable_def=None,
+                 dtype=None, expected_shape=None, import_scope=None, constraint=None,
+                 use_resource=None, synchronization=0, aggregation=0, shape=None):
+        self._collections = None if collections is None else list(collections)
+        super().__init__(initial_value, trainable=trainable, validate_shape=validate_shape,
+                         name=name, dtype=dtype, constraint=constraint,
+                         synchronization=synchronization, aggregation=aggregation,
+                         shape=shape)

@@ -301,3 +301,16 @@ def test_operation_run_and_consumers(graph_mode):
         inc.op.run()
         assert v.read_value().eval() == 2.0
         assert d.eval() == 3.0
+
+
+def test_v1_variable_collections_and_local_initializer(graph_mode):
+    counter = tf1.Variable(0, name="counter", trainable=False,
+                           collections=[tf1.GraphKeys.LOCAL_VARIABLES])
+    w = tf1.Variable(1.0, name="w")
+    assert tf1.local_variables() == [counter]
+    assert tf1.global_variables() == [w] and tf1.trainable_variables() == [w]
+    with tf1.Session() as sess:
+        sess.run(tf1.local_variables_initializer())
+        assert sess.run(counter.assign_add(2)) == 2
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized value w"):
+            sess.run(w)

@@ -19,6 +19,7 @@ from graph.variables_v1 import (  # noqa: F401
     global_variables, global_variables_initializer, group, is_variable_initialized,
     local_variables, local_variables_initializer, report_uninitialized_variables,
     trainable_variables, variables_initializer)
+from graph.variables_v1 import VariableV1 as Variable  # noqa: F401,E402
 from twinflow.compat.v1.graph_api import (  # noqa: F401
     add_to_collection, add_to_collections, control_dependencies, device,
     get_collection, get_collection_ref)
