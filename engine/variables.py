@@ -155,7 +155,10 @@ class Variable(TensorBase):
         return self.read_value()
 
     def numpy(self):
-        """A copy of the current value as numpy."""
+        """A copy of the current value as numpy (eager mode only)."""
+        if not context.executing_eagerly():
+            raise NotImplementedError("numpy() is only available when eager execution is "
+                                      "enabled. In a graph, use session.run(variable).")
         value = self.read_value().numpy()
         return value.copy() if isinstance(value, np.ndarray) else value
 

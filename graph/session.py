@@ -63,7 +63,6 @@ class Session:
         self._default_cm = None
 
     graph = property(lambda self: self._graph)
-    graph_def = property(lambda self: self._graph)
 
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """The values of `fetches` (any nesting), given `feed_dict` values.

@@ -314,3 +314,9 @@ def test_v1_variable_collections_and_local_initializer(graph_mode):
         assert sess.run(counter.assign_add(2)) == 2
         with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized value w"):
             sess.run(w)
+
+
+def test_variable_numpy_in_a_graph_points_to_session_run(graph_mode):
+    v = tf.Variable(1.0)
+    with pytest.raises(NotImplementedError, match="session.run"):
+        v.numpy()
