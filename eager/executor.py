@@ -9,6 +9,7 @@ in TensorFlow's words and raises the matching tf.errors class.
 from __future__ import annotations
 
 from engine import context, errors
+from engine.infer import explain_failure
 from engine.ops._util import tf_type_name
 from engine.ops.core import convert_inputs
 from engine.resources import ResourceStore
@@ -104,25 +105,9 @@ class EagerExecutor:
 
 
 def _kernel_error(op, inputs, attrs, name, exc):
-    """The tf.errors exception for a failed kernel, with TensorFlow-style wording."""
-    suffix = f" [Op:{op.name}]" + (f" name: {name}" if name else "")
-    if isinstance(exc, errors.OpError):
-        return type(exc)(None, None, f"{exc.message}{suffix}")
-    message = None
-    try:  # infer knows the shapes and dtypes and says what is wrong with them
-        op.infer(inputs, attrs or {})
-    except (ValueError, TypeError) as infer_exc:
-        message = str(infer_exc)
-    except Exception:  # noqa: BLE001 - infer is only asked for a better message
-        message = None
-    if message is None:
-        message = str(exc) or type(exc).__name__
-    cls = errors.InvalidArgumentError
-    if isinstance(exc, MemoryError):
-        cls = errors.ResourceExhaustedError
-    elif isinstance(exc, NotImplementedError):
-        cls = errors.UnimplementedError
-    return cls(None, None, f"{message}{suffix}")
+    """The tf.errors exception for a failed kernel, suffixed like TensorFlow's eager ones."""
+    cls, message = explain_failure(op, inputs, attrs, exc)
+    return cls(None, None, f"{message} [Op:{op.name}]" + (f" name: {name}" if name else ""))
 
 
 def install():

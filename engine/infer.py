@@ -96,3 +96,27 @@ def normalize_axis(op_name: str, axis: int, rank: int) -> int:
 def as_int_list(value) -> list:
     """An int or list/array of ints as a list of Python ints."""
     return [int(v) for v in np.atleast_1d(np.asarray(value))]
+
+
+def explain_failure(opdef, inputs, attrs, exc):
+    """(tf.errors class, message) for a kernel that raised `exc`, in both modes.
+
+    A kernel's own tf.errors keep their class and text; anything else (numpy's
+    ValueError, IndexError...) becomes InvalidArgumentError, worded by the op's `infer`
+    when it can see what is wrong with the shapes or dtypes.
+    """
+    from engine import errors
+    if isinstance(exc, errors.OpError):
+        return type(exc), exc.message
+    try:
+        opdef.infer(list(inputs), attrs or {})
+        message = None
+    except (ValueError, TypeError) as infer_exc:
+        message = str(infer_exc)
+    except Exception:  # noqa: BLE001 - infer is only asked for a better message
+        message = None
+    if isinstance(exc, MemoryError):
+        return errors.ResourceExhaustedError, message or "out of memory"
+    if isinstance(exc, NotImplementedError):
+        return errors.UnimplementedError, message or str(exc)
+    return errors.InvalidArgumentError, message or str(exc) or type(exc).__name__

@@ -16,6 +16,7 @@ the hot loop carries no bookkeeping at all.
 from __future__ import annotations
 
 from engine import errors
+from engine.infer import explain_failure
 from graph.tensor import Tensor
 
 __all__ = ["Plan", "compile_plan"]
@@ -162,19 +163,5 @@ def kernel_failure(plan, exc, tb) -> Exception:
         tb = tb.tb_next
     if op is None:
         return exc
-    if isinstance(exc, errors.OpError):
-        cls, message = type(exc), exc.message
-    else:
-        cls, message = errors.InvalidArgumentError, _explain(op, exc)
+    cls, message = explain_failure(op._opdef, op._inputs, op._attrs, exc)
     return cls(None, op, f"{message}\n\t [[node {op.name} (defined at {op.defined_at}) ]]")
-
-
-def _explain(op, exc):
-    try:
-        op._opdef.infer(list(op._inputs), op._attrs)
-    except (ValueError, TypeError) as infer_exc:
-        return str(infer_exc)
-    except Exception:  # noqa: BLE001 - infer is only asked for a better message
-        pass
-    return str(exc) or type(exc).__name__
-
