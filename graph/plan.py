@@ -89,6 +89,32 @@ def _tf_type(dtype):
                                                                            dtype.name)
 
 
+def _step_line(i, op, slot, fed, env) -> str:
+    """One op as one line of Python: `v7 = k3(v2, v5, axis=a3_axis)`; binds k/a names."""
+    outs = []
+    for t in op._outputs:
+        if id(t) in fed:  # a fed output keeps the fed value
+            outs.append("_")
+            continue
+        if id(t) not in slot:
+            slot[id(t)] = f"v{len(slot)}"
+        outs.append(slot[id(t)])
+    args = [slot[id(t)] for t in op._inputs]
+    opdef = op._opdef
+    env[f"k{i}"] = opdef.kernel
+    if opdef.uses_store:
+        args.insert(0, "store")
+    for key, value in op._attrs.items():
+        env[f"a{i}_{key}"] = value
+        args.append(f"{key}=a{i}_{key}")
+    call = f"k{i}({', '.join(args)})"
+    if not opdef.multi:
+        return f"{outs[0]} = {call}"
+    if outs:
+        return f"{', '.join(outs)}{',' if len(outs) == 1 else ''} = {call}"
+    return call
+
+
 def compile_plan(graph, fetches, feeds) -> Plan:
     """A Plan computing `fetches` (Tensors/Operations) given values for `feeds` (Tensors).
 
@@ -113,30 +139,7 @@ def compile_plan(graph, fetches, feeds) -> Plan:
     env, body, line_ops = {}, [], {}
     body += [f"    {slot[id(t)]} = feeds[{i}]" for i, t in enumerate(feeds)]
     for i, op in enumerate(ops):
-        outs = []
-        for t in op._outputs:
-            if id(t) in fed:  # a fed output keeps the fed value
-                outs.append("_")
-                continue
-            if id(t) not in slot:
-                slot[id(t)] = f"v{len(slot)}"
-            outs.append(slot[id(t)])
-        args = [slot[id(t)] for t in op._inputs]
-        opdef = op._opdef
-        kname = f"k{i}"
-        env[kname] = opdef.kernel
-        if opdef.uses_store:
-            args.insert(0, "store")
-        for key, value in op._attrs.items():
-            env[f"a{i}_{key}"] = value
-            args.append(f"{key}=a{i}_{key}")
-        call = f"{kname}({', '.join(args)})"
-        if not opdef.multi:
-            line = f"{outs[0]} = {call}"
-        elif outs:
-            line = f"{', '.join(outs)}{',' if len(outs) == 1 else ''} = {call}"
-        else:
-            line = call
+        line = _step_line(i, op, slot, fed, env)
         body.append(f"    {line}  # {op.type} '{op.name}'")
         line_ops[_HEADER_LINES + len(body)] = op
         dead = [slot[id(t)] for t in op._inputs
