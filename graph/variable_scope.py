@@ -20,7 +20,7 @@ import enum
 import inspect
 import threading
 
-from engine import context, dtypes
+from engine import context, dtypes, initializers
 from engine.context import executing_eagerly
 from engine.convert import default_dtype
 from engine.shapes import as_shape
@@ -89,12 +89,14 @@ def get_variable_scope() -> VariableScope:
 
 
 # -- the variable store ----------------------------------------------------------------
-def _accepts(fn, name) -> bool:
+def _accepts(fn, name, or_var_keyword=True) -> bool:
+    """Does `fn` take an argument `name` (or, unless told otherwise, **kwargs)?"""
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
-    return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+    return name in params or or_var_keyword and any(p.kind == p.VAR_KEYWORD
+                                                    for p in params.values())
 
 
 def _needs_no_arguments(fn) -> bool:
@@ -108,7 +110,6 @@ def _needs_no_arguments(fn) -> bool:
 
 def _default_initializer(name, dtype):
     """glorot_uniform for floats, zeros for integers, bools and strings (TF's defaults)."""
-    from engine import initializers  # noqa: PLC0415 - written beside this module
     if dtype.is_floating:
         return initializers.glorot_uniform_initializer()
     if dtype.is_integer or dtype.is_unsigned or dtype.is_bool or dtype == dtypes.string:
@@ -133,26 +134,19 @@ class _VariableStore:
     def __init__(self):
         self._vars: dict = {}
 
-    def get_variable(self, name, shape=None, dtype=dtypes.float32, initializer=None,
-                     regularizer=None, reuse=None, trainable=None, collections=None,
-                     caching_device=None, partitioner=None, validate_shape=True,
-                     use_resource=None, custom_getter=None, constraint=None,
-                     synchronization=VariableSynchronization.AUTO,
-                     aggregation=VariableAggregation.NONE):
-        """The stored variable `name`, or a new one; a custom getter may intercept."""
-        if custom_getter is not None and not callable(custom_getter):
-            raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter}")
-        kwargs = dict(name=name, shape=shape, dtype=getattr(dtype, "base_dtype", dtype),
-                      initializer=initializer, regularizer=regularizer, reuse=reuse,
-                      trainable=trainable, collections=collections,
-                      caching_device=caching_device, partitioner=partitioner,
-                      validate_shape=validate_shape, use_resource=use_resource)
-        extra = dict(constraint=constraint, synchronization=synchronization,
-                     aggregation=aggregation)
+    def get_variable(self, name, custom_getter=None, **kwargs):
+        """The stored variable `name`, or a new one; a custom getter may intercept.
+
+        `kwargs` holds every argument of `_true_getter` (VariableScope passes them all).
+        """
         if custom_getter is None:
-            return self._true_getter(**kwargs, **extra)
-        kwargs.update((k, v) for k, v in extra.items() if _accepts(custom_getter, k))
-        return custom_getter(getter=self._true_getter, **kwargs)
+            return self._true_getter(name, **kwargs)
+        if not callable(custom_getter):
+            raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter}")
+        for key in ("constraint", "synchronization", "aggregation"):  # newer arguments
+            if not _accepts(custom_getter, key):
+                del kwargs[key]
+        return custom_getter(getter=self._true_getter, name=name, **kwargs)
 
     def _true_getter(self, name, shape=None, dtype=dtypes.float32, initializer=None,
                      regularizer=None, reuse=None, trainable=None, collections=None,
@@ -160,18 +154,10 @@ class _VariableStore:
                      use_resource=None, constraint=None,
                      synchronization=VariableSynchronization.AUTO,
                      aggregation=VariableAggregation.NONE):
-        is_scalar = isinstance(shape, (list, tuple)) and not shape
-        if partitioner is not None and not is_scalar:
+        """TF's _get_single_variable: checks reuse, shape and dtype; creates if allowed."""
+        if partitioner is not None and not (isinstance(shape, (list, tuple)) and not shape):
             raise NotImplementedError(f"Variable {name}: twinflow does not partition "
                                       "variables; remove the `partitioner` argument.")
-        with context.name_scope(None):
-            return self._get_single_variable(
-                name, shape, dtype, initializer, regularizer, reuse, trainable,
-                collections, validate_shape, constraint, synchronization, aggregation)
-
-    def _get_single_variable(self, name, shape, dtype, initializer, regularizer, reuse,
-                             trainable, collections, validate_shape, constraint,
-                             synchronization, aggregation):
         from_value = initializer is not None and not callable(initializer)
         if shape is not None and from_value:
             raise ValueError("If initializer is a constant, do not specify shape.")
@@ -208,9 +194,9 @@ class _VariableStore:
                 initializer = initializer()
             if shape is not None and shape.is_fully_defined():
                 extra = {"partition_info": None} \
-                    if _accepts_named(initializer, "partition_info") else {}
+                    if _accepts(initializer, "partition_info", False) else {}
                 dims = shape.as_list()
-                init_val = lambda: initializer(dims, dtype=dtype, **extra)  # noqa: E731
+                init_val = lambda: initializer(dims, dtype=dtype, **extra)
                 variable_dtype = dtype.base_dtype
             elif _needs_no_arguments(initializer):
                 init_val, variable_dtype = initializer, None
@@ -233,13 +219,6 @@ class _VariableStore:
             if loss is not None:
                 _graph().add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
         return v
-
-
-def _accepts_named(fn, name) -> bool:
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 # -- VariableScope ---------------------------------------------------------------------
@@ -339,7 +318,8 @@ class VariableScope:
         # Variable names follow the variable scope only: leave the name scope meanwhile.
         with context.name_scope(None):
             if dtype is not None and initializer is not None and not callable(initializer):
-                init_dtype = getattr(initializer, "dtype", None) or default_dtype(initializer)
+                init_dtype = dtypes.as_dtype(initializer.dtype) \
+                    if hasattr(initializer, "dtype") else default_dtype(initializer)
                 if init_dtype != dtype:
                     raise ValueError(f"Initializer type '{init_dtype}' and explicit dtype "
                                      f"'{dtypes.as_dtype(dtype)}' don't match.")
@@ -400,14 +380,21 @@ def _wrap_custom_getter(custom_getter, old_getter):
         lambda *a, **k: old_getter(getter, *a, **k), *args, **kwargs)
 
 
-def _set_overrides(scope, o, old_getter):
-    """Applies the arguments the user gave (not None) to a new VariableScope."""
+def _derive(base, reuse, name, name_scope, overrides):
+    """A new VariableScope with `base`'s defaults, then the arguments the user gave."""
+    scope = VariableScope(reuse, name=name, initializer=base.initializer,
+                          regularizer=base.regularizer, caching_device=base.caching_device,
+                          partitioner=base.partitioner, dtype=base.dtype,
+                          custom_getter=base.custom_getter, name_scope=name_scope,
+                          use_resource=base.use_resource, constraint=overrides["constraint"])
     for attr in ("initializer", "regularizer", "caching_device", "partitioner", "dtype",
                  "use_resource"):
-        if o[attr] is not None:
-            getattr(scope, "set_" + attr)(o[attr])
-    if o["custom_getter"] is not None:
-        scope.set_custom_getter(_wrap_custom_getter(o["custom_getter"], old_getter))
+        if overrides[attr] is not None:
+            getattr(scope, "set_" + attr)(overrides[attr])
+    if overrides["custom_getter"] is not None:
+        scope.set_custom_getter(_wrap_custom_getter(overrides["custom_getter"],
+                                                    base.custom_getter))
+    return scope
 
 
 class _PureVariableScope:
@@ -421,14 +408,9 @@ class _PureVariableScope:
         self._store = _scope_store()
         if isinstance(name_or_scope, VariableScope):  # jump to a shared scope: a copy
             self._new_name = name_or_scope.name
-            s = name_or_scope
-            self._cached = VariableScope(
-                self._reuse or s.reuse, name=s.name, initializer=s.initializer,
-                regularizer=s.regularizer, caching_device=s.caching_device,
-                partitioner=s.partitioner, dtype=s.dtype, custom_getter=s.custom_getter,
-                name_scope=s._name_scope, use_resource=s.use_resource,
-                constraint=overrides["constraint"])
-            _set_overrides(self._cached, overrides, s.custom_getter)
+            self._cached = _derive(name_or_scope, reuse or name_or_scope.reuse,
+                                   name_or_scope.name, name_or_scope.original_name_scope,
+                                   overrides)
 
     def __enter__(self):
         store = self._store
@@ -441,14 +423,9 @@ class _PureVariableScope:
             name = self._name_or_scope
             self._new_name = f"{old.name}/{name}" if old.name else name
             self._reuse = self._reuse or old.reuse
-            scope = VariableScope(
-                self._reuse, name=self._new_name, initializer=old.initializer,
-                regularizer=old.regularizer, caching_device=old.caching_device,
-                partitioner=old.partitioner, dtype=old.dtype,
-                use_resource=old.use_resource, custom_getter=old.custom_getter,
-                name_scope=name if self._old_name_scope is None else self._old_name_scope,
-                constraint=self._overrides["constraint"])
-            _set_overrides(scope, self._overrides, old.custom_getter)
+            scope = _derive(old, self._reuse, self._new_name,
+                            name if self._old_name_scope is None else self._old_name_scope,
+                            self._overrides)
             store.open_variable_scope(self._new_name)
         store.current_scope = self._last = scope
         return scope
@@ -517,10 +494,10 @@ class variable_scope:  # noqa: N801 - TensorFlow's name
         self._default_name = default_name
         self._reuse = reuse
         self._auxiliary_name_scope = auxiliary_name_scope
-        self._overrides = dict(initializer=initializer, regularizer=regularizer,
-                               caching_device=caching_device, partitioner=partitioner,
-                               custom_getter=custom_getter, dtype=dtype,
-                               use_resource=use_resource, constraint=constraint)
+        self._overrides = {"initializer": initializer, "regularizer": regularizer,
+                           "caching_device": caching_device, "partitioner": partitioner,
+                           "custom_getter": custom_getter, "dtype": dtype,
+                           "use_resource": use_resource, "constraint": constraint}
         self._pure = None        # the scope switch, kept after the first enter
         self._name_scope = None  # what to pass to name_scope on (re-)entering
         self._name_scope_cm = None

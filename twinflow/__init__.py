@@ -39,7 +39,12 @@ from graph.graph import Graph
 from graph.tensor import Operation
 from graph.variables_v1 import group
 from twinflow.compat.v1.graph_api import control_dependencies, device
-from twinflow import compat, dtypes, errors, linalg, math, nest, nn, random  # noqa: F401,E402
+from twinflow import (  # noqa: F401,E402
+    compat, dtypes, errors, initializers, linalg, math, nest, nn, random)
+from engine.initializers import (  # noqa: F401,E402
+    Constant as constant_initializer, Ones as ones_initializer,
+    RandomNormal as random_normal_initializer, RandomUniform as random_uniform_initializer,
+    Zeros as zeros_initializer)
 
 newaxis = None
 __version__ = "0.1.0"

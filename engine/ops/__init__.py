@@ -7,5 +7,6 @@ import warnings
 # ufuncs directly) at zero cost per op, never for the user's own numpy code.
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(engine|eager|graph)\.")
 
-from engine.ops import core, math, random, nn, reduce, linalg, sort  # noqa: E402,F401  (registers the ops)
-from engine.ops import array, indexing, training  # noqa: E402,F401
+# importing a family registers its ops
+from engine.ops import (  # noqa: E402,F401
+    array, core, indexing, linalg, math, nn, qr, random, reduce, sort, training)

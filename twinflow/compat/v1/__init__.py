@@ -26,3 +26,11 @@ from twinflow.compat.v1.graph_api import (  # noqa: F401
 from twinflow.compat.v1.renamed import *  # noqa: F401,F403
 from twinflow import train  # noqa: F401,E402
 from engine.ops.training import scatter_add, scatter_sub, scatter_update  # noqa: F401,E402
+from graph.variable_scope import (  # noqa: F401,E402
+    AUTO_REUSE, VariableScope, get_variable, get_variable_scope, variable_scope)
+from engine.initializers import (  # noqa: F401,E402
+    constant_initializer, glorot_normal_initializer, glorot_uniform_initializer,
+    ones_initializer, orthogonal_initializer, random_normal_initializer,
+    random_uniform_initializer, truncated_normal_initializer, variance_scaling_initializer,
+    zeros_initializer)
+from twinflow.compat.v1 import initializers  # noqa: F401,E402
