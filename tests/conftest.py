@@ -26,3 +26,15 @@ def hide(monkeypatch):
         hidden[id(t)] = TensorShape(shape)
         return t
     return make
+
+
+@pytest.fixture
+def graph_mode():
+    """TF1 mode (eager disabled) on a fresh default graph, restored to eager afterwards."""
+    from graph.graph import (disable_eager_execution, enable_eager_execution,
+                             get_default_graph, reset_default_graph)
+    reset_default_graph()
+    disable_eager_execution()
+    yield get_default_graph()
+    enable_eager_execution()
+    reset_default_graph()

@@ -10,14 +10,6 @@ import twinflow as tf
 tf1 = tf.compat.v1
 
 
-@pytest.fixture
-def graph_mode():
-    """TF1 mode on a fresh default graph, restored to eager afterwards."""
-    tf1.reset_default_graph()
-    tf1.disable_eager_execution()
-    yield tf1.get_default_graph()
-    tf1.enable_eager_execution()
-    tf1.reset_default_graph()
 
 
 def test_nothing_runs_until_session_run(graph_mode):

@@ -411,13 +411,6 @@ def test_scatter_shape_and_dtype_errors():
 
 # ---------------------------------------------------------------- graph mode -----------
 
-@pytest.fixture
-def graph_mode():
-    tf1.reset_default_graph()
-    tf1.disable_eager_execution()
-    yield tf1.get_default_graph()
-    tf1.enable_eager_execution()
-    tf1.reset_default_graph()
 
 
 def test_graph_mode_runs_the_same_kernels(graph_mode):

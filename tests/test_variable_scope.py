@@ -13,14 +13,6 @@ from engine import initializers
 tf1 = tf.compat.v1
 
 
-@pytest.fixture
-def graph_mode():
-    """TF1 mode on a fresh default graph, restored to eager afterwards."""
-    tf1.reset_default_graph()
-    tf1.disable_eager_execution()
-    yield tf1.get_default_graph()
-    tf1.enable_eager_execution()
-    tf1.reset_default_graph()
 
 
 def ones(shape, dtype=None, partition_info=None):
