@@ -312,3 +312,20 @@ def test_variable_numpy_in_a_graph_points_to_session_run(graph_mode):
     v = tf.Variable(1.0)
     with pytest.raises(NotImplementedError, match="session.run"):
         v.numpy()
+
+
+def test_tf1_spellings(graph_mode):
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    s = tf1.reduce_sum(x, reduction_indices=[1], keep_dims=True)
+    tf1.set_random_seed(7)
+    r = tf1.random_normal([3], seed=1)
+    with tf1.Session() as sess:
+        assert sess.run(s).tolist() == [[3.0], [7.0]]
+        assert sess.run(tf1.to_int32(x)).dtype == np.int32
+        assert sess.run(tf1.arg_max(x, 1)).tolist() == [1, 1]
+        first = sess.run(r)
+    with tf1.Session() as sess:  # a new session replays the seeded stream
+        np.testing.assert_array_equal(sess.run(r), first)
+    with pytest.raises(ValueError, match="Can not specify both 'keepdims' and 'keep_dims'"):
+        tf1.reduce_sum(x, keepdims=True, keep_dims=True)
+    assert first.shape == (3,)

@@ -2,12 +2,14 @@
 
 from engine import dtypes
 from engine.ops import math as _math
+from engine.ops import random as _random
 from engine.ops import reduce as _reduce
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
            "reduce_any", "reduce_all", "reduce_logsumexp", "to_float", "to_double",
            "to_int32", "to_int64", "log", "div", "mod", "floor_div", "rsqrt", "squared_difference",
-           "arg_max", "arg_min"]
+           "arg_max", "arg_min", "random_normal", "random_uniform", "truncated_normal",
+           "random_shuffle", "multinomial"]
 
 
 def _v1_reduce(fn):
@@ -65,3 +67,13 @@ squared_difference = _math.squared_difference
 div = _math.divide
 mod = _math.floormod
 floor_div = _math.floordiv
+
+random_normal = _random.normal
+random_uniform = _random.uniform
+truncated_normal = _random.truncated_normal
+random_shuffle = _random.shuffle
+
+
+def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
+    """TF1's name for tf.random.categorical."""
+    return _random.categorical(logits, num_samples, dtype=output_dtype, seed=seed, name=name)
