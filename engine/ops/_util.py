@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import infer as _infer
 from engine.registry import NO_GRADIENT, register
 
@@ -73,3 +75,21 @@ def binary(name: str, kernel, grad=NO_GRADIENT, out_dtype=None, kinds=None):
             return _k(x, y)
 
     return register(name, kernel, infer, grad, same_dtype=(0, 1))
+
+
+LAPACK_TYPES = ("float16", "float32", "float64", "complex64", "complex128")
+
+
+def lapack_input(op_name: str, x):
+    """x checked for a matrix decomposition (Qr, Svd), as the array LAPACK will factor:
+    float16 is factored in float32 (numpy's LAPACK has no half precision)."""
+    from engine import errors
+    if x.dtype.name not in LAPACK_TYPES:
+        raise errors.InvalidArgumentError(
+            None, None, f"Value for attr 'T' of {x.dtype.name} is not in the list of allowed "
+            f"values: double, float, half, complex64, complex128\n\t; NodeDef: "
+            f"{{{{node {op_name}}}}}")
+    if x.ndim < 2:
+        raise errors.InvalidArgumentError(
+            None, None, f"Input tensor 0 must have rank >= 2, got {x.ndim}")
+    return x.astype(np.float32) if x.dtype == np.float16 else x

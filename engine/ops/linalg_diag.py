@@ -14,6 +14,7 @@ from engine.context import execute, executing_eagerly
 from engine.infer import fmt_shape, static_value
 from engine.ops.core import constant, convert_to_tensor, is_tensor
 from engine.ops.linalg_einsum import EINSUM
+from engine.ops._util import lapack_input
 from engine.registry import register
 from engine.shapes import TensorShape
 
@@ -196,14 +197,7 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False):
 # ---------------------------------------------------------------- svd -----------------
 
 def _svd_kernel(x, compute_uv, full_matrices):
-    if x.dtype.name not in ("float16", "float32", "float64", "complex64", "complex128"):
-        raise errors.InvalidArgumentError(
-            None, None, f"Value for attr 'T' of {x.dtype.name} is not in the list of allowed "
-            "values: double, float, half, complex64, complex128\n\t; NodeDef: {{node Svd}}")
-    if x.ndim < 2:
-        raise errors.InvalidArgumentError(
-            None, None, f"Input tensor 0 must have rank >= 2, got {x.ndim}")
-    work = x.astype(np.float32) if x.dtype == np.float16 else x
+    work = lapack_input("Svd", x)
     if not compute_uv:
         s = np.linalg.svd(work, compute_uv=False).astype(x.real.dtype)
         return s, np.zeros((), x.dtype), np.zeros((), x.dtype)

@@ -12,9 +12,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from engine import errors
 from engine.context import execute
 from engine.infer import fmt_shape
+from engine.ops._util import LAPACK_TYPES, lapack_input
 from engine.registry import NO_GRADIENT, register
 from engine.shapes import TensorShape
 
@@ -23,26 +23,15 @@ __all__ = ["qr", "Qr"]
 # tf.linalg.qr returns this namedtuple; it unpacks as `q, r = tf.linalg.qr(x)`.
 Qr = namedtuple("Qr", ["q", "r"])
 
-_ALLOWED = ("float16", "float32", "float64", "complex64", "complex128")
-
-
 def _qr_kernel(x, full_matrices):
-    if x.dtype.name not in _ALLOWED:
-        raise errors.InvalidArgumentError(
-            None, None, f"Value for attr 'T' of {x.dtype.name} is not in the list of allowed "
-            "values: double, float, half, complex64, complex128\n\t; NodeDef: {{node Qr}}")
-    if x.ndim < 2:
-        raise errors.InvalidArgumentError(
-            None, None, f"Input tensor 0 must have rank >= 2, got {x.ndim}")
-    # numpy's LAPACK has no half precision: factor in float32 and round back.
-    work = x.astype(np.float32) if x.dtype == np.float16 else x
+    work = lapack_input("Qr", x)
     q, r = np.linalg.qr(work, mode="complete" if full_matrices else "reduced")
     return q.astype(x.dtype, copy=False), r.astype(x.dtype, copy=False)
 
 
 def _qr_infer(inputs, attrs):
     x = inputs[0]
-    if x.dtype.name not in _ALLOWED:
+    if x.dtype.name not in LAPACK_TYPES:
         raise TypeError(f"Value for attr 'T' of {x.dtype.name} is not in the list of allowed "
                         "values: double, float, half, complex64, complex128 (input of 'Qr')")
     rank = x.shape.rank
