@@ -34,9 +34,6 @@ class EagerTensor(Tensor):
     def shape(self) -> TensorShape:
         return TensorShape._from_tuple(self._value.shape)
 
-    def get_shape(self) -> TensorShape:
-        return self.shape
-
     @property
     def ndim(self) -> int:
         return len(self._value.shape)

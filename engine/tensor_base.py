@@ -22,6 +22,15 @@ class TensorBase:
         """The tensor this object stands for in the current mode (a Variable reads)."""
         return self
 
+    def get_shape(self):
+        """The static TensorShape (TF1's spelling of `.shape`)."""
+        return self.shape
+
+    @property
+    def ndim(self):
+        """The rank, or None when unknown."""
+        return self.shape.rank
+
     # arithmetic
     def __add__(self, other):
         return _ops.math.add(self, other)

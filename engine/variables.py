@@ -104,13 +104,6 @@ class Variable(TensorBase):
     def shape(self) -> TensorShape:
         return self._shape
 
-    def get_shape(self) -> TensorShape:
-        return self._shape
-
-    @property
-    def ndim(self):
-        return self._shape.rank
-
     @property
     def trainable(self) -> bool:
         return self._trainable

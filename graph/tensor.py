@@ -97,13 +97,6 @@ class Tensor(_TensorBase):
     def shape(self) -> TensorShape:
         return self._shape
 
-    def get_shape(self) -> TensorShape:
-        return self._shape
-
-    @property
-    def ndim(self):
-        return self._shape.rank
-
     def set_shape(self, shape):
         """Narrows the static shape; ValueError if `shape` contradicts what is known."""
         self._shape = self._shape.merge_with(as_shape(shape))
