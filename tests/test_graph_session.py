@@ -329,3 +329,24 @@ def test_tf1_spellings(graph_mode):
     with pytest.raises(ValueError, match="Can not specify both 'keepdims' and 'keep_dims'"):
         tf1.reduce_sum(x, keepdims=True, keep_dims=True)
     assert first.shape == (3,)
+
+
+def test_tf1_nn_spellings():
+    x = tf.ones([1000])
+    kept = tf1.nn.dropout(x, keep_prob=0.75, seed=3)
+    values = kept.numpy()
+    assert set(np.unique(values)) <= {0.0, np.float32(1 / 0.75)}
+    assert 0.65 < np.mean(values != 0) < 0.85
+    with pytest.raises(ValueError, match="Cannot specify both 'rate' and 'keep_prob'"):
+        tf1.nn.dropout(x, keep_prob=0.5, rate=0.5)
+    logits = tf.constant([[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(tf1.nn.softmax(logits, dim=1).numpy(),
+                                  tf.nn.softmax(logits, axis=1).numpy())
+    labels = tf.constant([[0.0, 0.0, 1.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(labels)
+        v1 = tf1.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        v2 = tf1.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+    np.testing.assert_array_equal(v1.numpy(), v2.numpy())
+    assert tape.gradient(v1, labels) is None  # TF1: labels are constants
+    assert tape.gradient(v2, labels) is not None

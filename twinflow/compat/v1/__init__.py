@@ -5,7 +5,7 @@ differently (keep_dims, to_float, log, ...), twinflow/compat/v1/renamed.py adapt
 """
 
 from twinflow import *  # noqa: F401,F403
-from twinflow import dtypes, errors, linalg, math, nest, nn, random  # noqa: F401
+from twinflow import dtypes, errors, linalg, math, nest, random  # noqa: F401
 from engine.context import executing_eagerly, name_scope  # noqa: F401
 from engine.ops.core import placeholder, placeholder_with_default, no_op  # noqa: F401
 from engine.ops.random import set_seed as set_random_seed  # noqa: F401
@@ -34,3 +34,4 @@ from engine.initializers import (  # noqa: F401,E402
     random_uniform_initializer, truncated_normal_initializer, variance_scaling_initializer,
     zeros_initializer)
 from twinflow.compat.v1 import initializers  # noqa: F401,E402
+from twinflow.compat.v1 import nn  # noqa: F401,E402  (TF1 spellings of tf.nn)
