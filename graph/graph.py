@@ -255,6 +255,10 @@ class Graph:
             keys = list(keys) + [GraphKeys.TRAINABLE_VARIABLES]
         self.add_to_collections(keys, variable)
 
+    def table_created(self, initializer_op):
+        """Called by lookup tables built in this graph: tables_initializer() runs these."""
+        self.add_to_collection(GraphKeys.TABLE_INITIALIZERS, initializer_op)
+
     def as_default(self):
         """`with g.as_default():` builds ops into this graph."""
         return _default_scope(self)

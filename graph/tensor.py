@@ -114,7 +114,7 @@ class Tensor(_TensorBase):
         op = self._op
         if op.type == "Const":
             return op._attrs["value"]
-        if op.type == "VarHandleOp":
+        if op.type in ("VarHandleOp", "HashTableV2"):  # the resource's handle object
             return op._attrs["handle"]
         return None
 

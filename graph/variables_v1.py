@@ -20,7 +20,7 @@ from graph.graph import GraphKeys, get_default_graph
 __all__ = ["group", "global_variables", "trainable_variables", "local_variables",
            "variables_initializer", "global_variables_initializer",
            "local_variables_initializer", "is_variable_initialized",
-           "report_uninitialized_variables", "VariableV1"]
+           "report_uninitialized_variables", "VariableV1", "tables_initializer"]
 
 IS_INITIALIZED = register(
     "VarIsInitializedOp", lambda store, handle: np.bool_(handle.key in store.values),
@@ -63,6 +63,14 @@ def global_variables_initializer():
 
 def local_variables_initializer():
     return variables_initializer(local_variables(), name="init_1")
+
+
+def tables_initializer(name="init_all_tables"):
+    """The op initializing every lookup table of the default graph."""
+    if executing_eagerly():
+        return None
+    return group(*get_default_graph().get_collection(GraphKeys.TABLE_INITIALIZERS),
+                 name=name)
 
 
 def is_variable_initialized(variable):

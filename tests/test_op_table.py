@@ -200,6 +200,8 @@ _TESTED_ELSEWHERE = {
     "RandomStandardNormal", "RandomUniform", "RandomUniformInt", "TruncatedNormal",
     "RandomShuffle", "Multinomial",
     "Placeholder", "PlaceholderWithDefault", "NoOp", "VarIsInitializedOp",  # graph tests
+    "HashTableV2", "LookupTableImportV2", "InitializeTableFromTextFileV2",  # test_lookup
+    "LookupTableFindV2", "LookupTableSizeV2", "LookupTableExportV2", "StringToHashBucketCrc32",
     "ResourceApplyGradientDescent", "ResourceApplyMomentum", "ResourceApplyKerasMomentum",
     "ResourceApplyAdam", "ResourceApplyRMSProp", "ResourceApplyCenteredRMSProp",
     "ResourceApplyAdagrad", "ResourceApplyAdagradV2", "ResourceScatterUpdate",

@@ -18,7 +18,7 @@ from graph.tensor import Operation  # noqa: F401
 from graph.variables_v1 import (  # noqa: F401
     global_variables, global_variables_initializer, group, is_variable_initialized,
     local_variables, local_variables_initializer, report_uninitialized_variables,
-    trainable_variables, variables_initializer)
+    tables_initializer, trainable_variables, variables_initializer)
 from graph.variables_v1 import VariableV1 as Variable  # noqa: F401,E402
 from twinflow.compat.v1.graph_api import (  # noqa: F401
     add_to_collection, add_to_collections, control_dependencies, device,
@@ -35,3 +35,4 @@ from engine.initializers import (  # noqa: F401,E402
     zeros_initializer)
 from twinflow.compat.v1 import initializers  # noqa: F401,E402
 from twinflow.compat.v1 import nn  # noqa: F401,E402  (TF1 spellings of tf.nn)
+from twinflow import lookup  # noqa: F401,E402

@@ -1,0 +1,5 @@
+"""tf.lookup: static key -> value tables (re-exports only)."""
+
+from engine.lookup import (  # noqa: F401
+    KeyValueTensorInitializer, StaticHashTable, StaticVocabularyTable, TextFileIndex,
+    TextFileInitializer)
