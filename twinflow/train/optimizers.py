@@ -144,11 +144,11 @@ class Optimizer:
         out = [v for slots in self._slots.values() for v in slots.values()]
         return list(self._non_slots.values()) + out
 
-    def _hyper(self, value, var):
-        """A hyperparameter as a tensor of the variable's dtype (it may be a tensor)."""
-        value = value() if callable(value) else value
-        return convert_to_tensor(value, dtype=var.dtype) if not hasattr(value, "dtype") \
-            else value
+    @staticmethod
+    def _hyper(value):
+        """A hyperparameter's current value: TF1 optimizers accept a callable (a decayed
+        rate eagerly). The apply ops give numbers the variable's dtype themselves."""
+        return value() if callable(value) else value
 
     def _create_slots(self, var_list):
         pass
@@ -168,7 +168,7 @@ class GradientDescentOptimizer(Optimizer):
         self._learning_rate = learning_rate
 
     def _apply_dense(self, grad, var):
-        return training.apply_gradient_descent(var, self._hyper(self._learning_rate, var),
+        return training.apply_gradient_descent(var, self._hyper(self._learning_rate),
                                                grad)
 
 
@@ -187,8 +187,8 @@ class MomentumOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var):
         return training.apply_momentum(
-            var, self.get_slot(var, "momentum"), self._hyper(self._learning_rate, var), grad,
-            self._hyper(self._momentum, var), use_nesterov=self._use_nesterov)
+            var, self.get_slot(var, "momentum"), self._hyper(self._learning_rate), grad,
+            self._hyper(self._momentum), use_nesterov=self._use_nesterov)
 
 
 class AdamOptimizer(Optimizer):
@@ -214,9 +214,9 @@ class AdamOptimizer(Optimizer):
         b1p, b2p = self._non_slots["beta1_power"], self._non_slots["beta2_power"]
         return training.apply_adam(
             var, self.get_slot(var, "m"), self.get_slot(var, "v"),
-            b1p.read_value(), b2p.read_value(), self._hyper(self._lr, var),
-            self._hyper(self._beta1, var), self._hyper(self._beta2, var),
-            self._hyper(self._epsilon, var), grad)
+            b1p.read_value(), b2p.read_value(), self._hyper(self._lr),
+            self._hyper(self._beta1), self._hyper(self._beta2),
+            self._hyper(self._epsilon), grad)
 
     def _finish(self, update_ops):
         b1p, b2p = self._non_slots["beta1_power"], self._non_slots["beta2_power"]
@@ -252,8 +252,8 @@ class RMSPropOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         return training.apply_rms_prop(
             var, self.get_slot(var, "rms"), self.get_slot(var, "momentum"),
-            self._hyper(self._lr, var), self._hyper(self._decay, var),
-            self._hyper(self._momentum, var), self._hyper(self._epsilon, var), grad)
+            self._hyper(self._lr), self._hyper(self._decay),
+            self._hyper(self._momentum), self._hyper(self._epsilon), grad)
 
 
 class AdagradOptimizer(Optimizer):
@@ -278,4 +278,4 @@ class AdagradOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var):
         return training.apply_adagrad(var, self.get_slot(var, "accumulator"),
-                                      self._hyper(self._lr, var), grad)
+                                      self._hyper(self._lr), grad)
