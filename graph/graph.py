@@ -42,6 +42,7 @@ class Graph:
     """A dataflow graph: Operations in creation order (a topological order)."""
 
     is_eager = False
+    tensor_equality = False  # TF1: `a == b` on graph tensors is identity
 
     def __init__(self):
         self._ops: list = []
@@ -85,10 +86,11 @@ class Graph:
                                  f"{opdef.name} op being built. Build all ops of one model "
                                  "inside one `with graph.as_default():` block.")
             return tensor
-        if hasattr(tensor, "_value"):  # an eager tensor: captured by value as a Const
-            from engine.ops.core import constant
+        if hasattr(tensor, "_value"):  # an eager tensor (or resource handle): a Const
+            from engine.ops.core import CONST
             with context.executor_scope(self):
-                return constant(tensor._value)
+                return context.execute(CONST, (), {"value": tensor._value,
+                                                   "dtype": tensor.dtype}, "Const")
         raise TypeError(f"Cannot use {tensor!r} as an input of {opdef.name} in a graph")
 
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:

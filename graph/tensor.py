@@ -118,9 +118,20 @@ class Tensor(_TensorBase):
             return op._attrs["handle"]
         return None
 
-    # graph tensors compare by identity (TF1 semantics), so they key feed_dicts
-    __eq__ = object.__eq__
-    __ne__ = object.__ne__
+    # TF1 graph tensors compare by identity, so they key feed_dicts; a graph traced from
+    # TF2 code (a dataset function, tf.function) compares elementwise, as TF2 does. They
+    # hash by id either way: distinct live tensors never share a hash, so a dict never
+    # asks `==` between two of them.
+    def __eq__(self, other):
+        if self._op._graph.tensor_equality:
+            return _TensorBase.__eq__(self, other)
+        return self is other
+
+    def __ne__(self, other):
+        if self._op._graph.tensor_equality:
+            return _TensorBase.__ne__(self, other)
+        return self is not other
+
     __hash__ = object.__hash__
 
     def __bool__(self):

@@ -206,6 +206,7 @@ _TESTED_ELSEWHERE = {
     "ResourceApplyAdam", "ResourceApplyRMSProp", "ResourceApplyCenteredRMSProp",
     "ResourceApplyAdagrad", "ResourceApplyAdagradV2", "ResourceScatterUpdate",
     "ResourceScatterAdd", "ResourceScatterSub",  # test_training_ops.py
+    "IteratorV2", "OneShotIterator", "MakeIterator", "IteratorGetNext",  # test_data.py
 }
 
 

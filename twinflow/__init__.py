@@ -32,6 +32,7 @@ from engine.ops.reduce import (argmax, argmin, cumsum, reduce_all, reduce_any,
 from engine.ops.sort import argsort, searchsorted, sort, unique
 from engine.shapes import TensorShape
 from engine.tensor_base import Tensor
+from engine.tensor_spec import TensorSpec
 from engine.variables import Variable, VariableAggregation, VariableSynchronization
 from eager.tape import GradientTape, UnconnectedGradients
 from graph.gradients import gradients
@@ -40,7 +41,8 @@ from graph.tensor import Operation
 from graph.variables_v1 import group
 from twinflow.compat.v1.graph_api import control_dependencies, device
 from twinflow import (  # noqa: F401,E402
-    compat, dtypes, errors, initializers, linalg, lookup, math, nest, nn, random, strings)
+    compat, data, dtypes, errors, initializers, linalg, lookup, math, nest, nn, random,
+    strings)
 from engine.initializers import (  # noqa: F401,E402
     Constant as constant_initializer, Ones as ones_initializer,
     RandomNormal as random_normal_initializer, RandomUniform as random_uniform_initializer,

@@ -36,3 +36,4 @@ from engine.initializers import (  # noqa: F401,E402
 from twinflow.compat.v1 import initializers  # noqa: F401,E402
 from twinflow.compat.v1 import nn  # noqa: F401,E402  (TF1 spellings of tf.nn)
 from twinflow import lookup  # noqa: F401,E402
+from twinflow.compat.v1 import data  # noqa: F401,E402  (TF1 iterators)

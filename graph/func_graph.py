@@ -1,0 +1,117 @@
+"""Tracing a Python function into its own graph, and running that graph with a plan.
+
+TensorFlow never runs a dataset's `map` function (or a tf.function) as Python at each
+call: it calls it ONCE on symbolic inputs, recording a graph, and runs the graph after
+that. A FuncGraph is that recording. Tensors of other graphs that the function touches
+become captures (placeholders fed from outside at run time, so a captured variable
+handle or table handle is read from the store the function runs against); eager
+tensors are immutable, so they become constants.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from engine import context, nest
+from engine.ops.core import convert_to_tensor, identity, placeholder
+from graph.graph import Graph
+from graph.plan import compile_plan, kernel_failure
+from graph.tensor import Tensor
+
+__all__ = ["FuncGraph", "TracedFunction", "trace"]
+
+
+class FuncGraph(Graph):
+    """A graph recorded from one call of a Python function.
+
+    Attributes:
+        inputs: the placeholders standing for the function's arguments.
+        captures: (outer tensor, placeholder) pairs, in order of first use.
+    """
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+        outer = context.current_executor()
+        # traced from TF2 code: `==` is elementwise (TF1 code keeps identity)
+        self.tensor_equality = outer.is_eager or getattr(outer, "tensor_equality", False)
+        self.seed_state.seed = getattr(getattr(outer, "seed_state", None), "seed", None)
+        self.inputs: list = []
+        self.captures: list = []
+        self._captured: dict = {}
+
+    def _own(self, tensor, opdef):
+        if isinstance(tensor, Tensor) and tensor._op._graph is not self:
+            return self.capture(tensor)
+        return super()._own(tensor, opdef)
+
+    def capture(self, tensor):
+        """The placeholder standing for `tensor` of an outer graph (one per tensor)."""
+        inner = self._captured.get(id(tensor))
+        if inner is None:
+            with context.executor_scope(self), self.name_scope(None):
+                inner = placeholder(tensor.dtype, tensor.shape, name="capture")
+            self._captured[id(tensor)] = inner
+            self.captures.append((tensor, inner))
+        return inner
+
+
+class TracedFunction:
+    """A traced function ready to run: `run(store, args, captured) -> flat arrays`.
+
+    Attributes:
+        graph: the FuncGraph (inspectable like any graph).
+        structured_outputs: what the Python function returned, tensors in place.
+        outputs: those tensors, flattened.
+    """
+
+    def __init__(self, graph, structured_outputs):
+        self.graph = graph
+        self.structured_outputs = structured_outputs
+        self.outputs = nest.flatten(structured_outputs)
+        feeds = list(graph.inputs) + [inner for _, inner in graph.captures]
+        self._plan = compile_plan(graph, self.outputs, feeds)
+
+    @property
+    def captured_tensors(self):
+        """The outer tensors the function reads, in the order `run` expects their values."""
+        return [outer for outer, _ in self.graph.captures]
+
+    def run(self, store, args, captured=()):
+        """The output arrays for argument arrays `args` and captured values `captured`.
+
+        Raises:
+            tf.errors.OpError: an op of the function failed (named, with its line).
+        """
+        try:
+            return self._plan.fn(store, [*args, *captured])
+        except Exception as exc:  # noqa: BLE001 - re-raised as the op's tf.errors class
+            raise kernel_failure(self._plan, exc, sys.exc_info()[2]) from None
+
+
+def trace(fn, arg_specs, name, call=None) -> TracedFunction:
+    """Calls `fn` once on placeholders shaped like `arg_specs` (a nest of TensorSpecs).
+
+    Args:
+        fn: the Python function.
+        arg_specs: a nest of TensorSpecs, one placeholder each.
+        name: the graph's name (for messages).
+        call: how to call fn with the nest of placeholders (default `fn(args)`).
+    """
+    graph = FuncGraph(name)
+    with graph.as_default():
+        graph.inputs = [placeholder(s.dtype, s.shape, name=f"args_{i}")
+                        for i, s in enumerate(nest.flatten(arg_specs))]
+        args = nest.pack_sequence_as(arg_specs, graph.inputs)
+        result = call(fn, args) if call is not None else fn(args)
+        outputs = nest.map_structure(lambda t: _own_output(graph, t), result)  # in graph
+    return TracedFunction(graph, outputs)
+
+
+def _own_output(graph, value):
+    """An output tensor of `graph`: Python values become constants, and outer tensors
+    returned as they are get an Identity (a plan computes only its own graph's ops)."""
+    tensor = convert_to_tensor(value)
+    if not isinstance(tensor, Tensor) or tensor._op._graph is not graph:
+        tensor = identity(tensor)
+    return tensor
