@@ -96,6 +96,13 @@ DataLossError = _subclass("DataLossError", DATA_LOSS, "Unrecoverable data loss o
 UnauthenticatedError = _subclass("UnauthenticatedError", UNAUTHENTICATED,
                                  "The request has no valid authentication credentials.")
 
+
+
+class OperatorNotAllowedInGraphError(TypeError):
+    """A Python operation that needs a tensor's value (bool(), iteration) was applied
+    to a symbolic tensor, whose value exists only when the graph runs."""
+
+
 _BY_CODE = {CANCELLED: CancelledError, UNKNOWN: UnknownError,
             INVALID_ARGUMENT: InvalidArgumentError, DEADLINE_EXCEEDED: DeadlineExceededError,
             NOT_FOUND: NotFoundError, ALREADY_EXISTS: AlreadyExistsError,

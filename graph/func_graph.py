@@ -13,10 +13,10 @@ from __future__ import annotations
 import sys
 
 from engine import context, nest
-from engine.ops.core import convert_to_tensor, identity, placeholder
+from engine.ops.core import convert_to_tensor, identity, no_op, placeholder
 from graph.graph import Graph
 from graph.plan import compile_plan, kernel_failure
-from graph.tensor import Tensor
+from graph.tensor import Operation, Tensor
 
 __all__ = ["FuncGraph", "TracedFunction", "trace"]
 
@@ -33,12 +33,15 @@ class FuncGraph(Graph):
         super().__init__()
         self.name = name
         outer = context.current_executor()
+        self.outer_graph = outer if isinstance(outer, FuncGraph) else None
         # traced from TF2 code: `==` is elementwise (TF1 code keeps identity)
         self.tensor_equality = outer.is_eager or getattr(outer, "tensor_equality", False)
         self.seed_state.seed = getattr(getattr(outer, "seed_state", None), "seed", None)
         self.inputs: list = []
         self.captures: list = []
         self._captured: dict = {}
+        self._handles: dict = {}  # id(placeholder) -> outer ResourceHandle
+        self.outer_controls: list = []  # outer Operations the function returned
 
     def _own(self, tensor, opdef):
         if isinstance(tensor, Tensor) and tensor._op._graph is not self:
@@ -47,38 +50,54 @@ class FuncGraph(Graph):
 
     def capture(self, tensor):
         """The placeholder standing for `tensor` of an outer graph (one per tensor)."""
+        if self.outer_graph is not None and tensor._op._graph is not self.outer_graph:
+            tensor = self.outer_graph.capture(tensor)  # nested: through each enclosing graph
         inner = self._captured.get(id(tensor))
         if inner is None:
             with context.executor_scope(self), self.name_scope(None):
                 inner = placeholder(tensor.dtype, tensor.shape, name="capture")
             self._captured[id(tensor)] = inner
             self.captures.append((tensor, inner))
+            if tensor.dtype.name == "resource":  # shape inference may see the handle
+                self._handles[id(inner)] = tensor._static_value()
         return inner
+
+    def captured_handle(self, placeholder):
+        return self._handles.get(id(placeholder))
 
 
 class TracedFunction:
-    """A traced function ready to run: `run(store, args, captured) -> flat arrays`.
+    """A traced function ready to run: `run(store, args, captured) -> flat values`.
 
     Attributes:
         graph: the FuncGraph (inspectable like any graph).
+        inputs: its placeholders fed from `args`.
+        captures: (outer tensor, placeholder) pairs fed from `captured`.
         structured_outputs: what the Python function returned, tensors in place.
-        outputs: those tensors, flattened.
+        outputs: those tensors (or Operations, run for their effect), flattened.
     """
 
-    def __init__(self, graph, structured_outputs):
+    def __init__(self, graph, structured_outputs, inputs=None, captures=None):
         self.graph = graph
+        self.inputs = list(graph.inputs if inputs is None else inputs)
+        self.captures = list(graph.captures if captures is None else captures)
         self.structured_outputs = structured_outputs
         self.outputs = nest.flatten(structured_outputs)
-        feeds = list(graph.inputs) + [inner for _, inner in graph.captures]
+        feeds = self.inputs + [inner for _, inner in self.captures]
         self._plan = compile_plan(graph, self.outputs, feeds)
 
     @property
     def captured_tensors(self):
         """The outer tensors the function reads, in the order `run` expects their values."""
-        return [outer for outer, _ in self.graph.captures]
+        return [outer for outer, _ in self.captures]
+
+    @property
+    def source(self):
+        """The generated Python that runs the function (see graph/plan.py)."""
+        return self._plan.source
 
     def run(self, store, args, captured=()):
-        """The output arrays for argument arrays `args` and captured values `captured`.
+        """The output values for argument arrays `args` and captured values `captured`.
 
         Raises:
             tf.errors.OpError: an op of the function failed (named, with its line).
@@ -110,7 +129,13 @@ def trace(fn, arg_specs, name, call=None) -> TracedFunction:
 
 def _own_output(graph, value):
     """An output tensor of `graph`: Python values become constants, and outer tensors
-    returned as they are get an Identity (a plan computes only its own graph's ops)."""
+    returned as they are get an Identity (a plan computes only its own graph's ops).
+    An Operation (a branch ending in an assignment, say) stays: it is run, not fetched."""
+    if isinstance(value, Operation):
+        if value._graph is not graph:  # an outer op: it must run before the call
+            graph.outer_controls.append(value)
+            return no_op(name="outer_op")
+        return value
     tensor = convert_to_tensor(value)
     if not isinstance(tensor, Tensor) or tensor._op._graph is not graph:
         tensor = identity(tensor)

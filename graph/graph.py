@@ -93,6 +93,10 @@ class Graph:
                                                    "dtype": tensor.dtype}, "Const")
         raise TypeError(f"Cannot use {tensor!r} as an input of {opdef.name} in a graph")
 
+    def captured_handle(self, placeholder):
+        """The resource handle a placeholder stands for (only function graphs have any)."""
+        return None
+
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """`scope/name`, made unique with _1, _2, ... the way TensorFlow does."""
         full = f"{self._scope}/{name}" if self._scope else name

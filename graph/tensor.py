@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import sys
 
+from engine.errors import OperatorNotAllowedInGraphError
 from engine.infer import fmt_shape
 from engine.shapes import TensorShape, as_shape
 from engine.tensor_base import Tensor as _TensorBase
 
 __all__ = ["Operation", "Tensor", "user_frame"]
+
+_FIXES = ("  Fix: decide inside the graph with tf.cond / tf.where (tf.while_loop for a "
+          "loop), or run the code eagerly or inside tf.function, where Python control "
+          "flow sees values.")
 
 _OWN_DIRS = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), d)
                   + os.sep for d in ("engine", "graph", "eager", "twinflow"))
@@ -116,6 +121,8 @@ class Tensor(_TensorBase):
             return op._attrs["value"]
         if op.type in ("VarHandleOp", "HashTableV2"):  # the resource's handle object
             return op._attrs["handle"]
+        if op.type == "Placeholder":  # a function's capture of an outer resource handle
+            return op._graph.captured_handle(self)
         return None
 
     # TF1 graph tensors compare by identity, so they key feed_dicts; a graph traced from
@@ -135,15 +142,16 @@ class Tensor(_TensorBase):
     __hash__ = object.__hash__
 
     def __bool__(self):
-        raise TypeError(
-            "Using a symbolic `tf.Tensor` as a Python `bool` is not allowed: the value is "
-            f"not known until Session.run. (tensor {self.name!r}, built at "
-            f"{self._op._defined_at})\n  Fix: use tf.cond / tf.where for a graph-time "
-            "choice, or compute the value first with session.run.")
+        raise OperatorNotAllowedInGraphError(
+            f"Using a symbolic `tf.Tensor` as a Python `bool` is not allowed: its value "
+            f"exists only when the graph runs.\n  tensor {self.name!r}, built at "
+            f"{self._op._defined_at}; used at {user_frame()}\n{_FIXES}")
 
     def __iter__(self):
-        raise TypeError("Tensor objects are only iterable when eager execution is enabled. "
-                        "To iterate over this tensor use tf.map_fn or tf.unstack.")
+        raise OperatorNotAllowedInGraphError(
+            f"Iterating over a symbolic `tf.Tensor` is not allowed: its value exists only "
+            f"when the graph runs.\n  tensor {self.name!r}, built at {self._op._defined_at};"
+            f" used at {user_frame()}\n{_FIXES}\n  (or tf.unstack for a known length)")
 
     def __len__(self):
         raise TypeError(f"len is not well defined for a symbolic Tensor ({self.name}). "

@@ -207,6 +207,8 @@ _TESTED_ELSEWHERE = {
     "ResourceApplyAdagrad", "ResourceApplyAdagradV2", "ResourceScatterUpdate",
     "ResourceScatterAdd", "ResourceScatterSub",  # test_training_ops.py
     "IteratorV2", "OneShotIterator", "MakeIterator", "IteratorGetNext",  # test_data.py
+    "Case", "StatelessCase", "While", "StatelessWhile", "WhileGrad",  # test_control_flow
+    "PrintV2", "Assert", "CheckNumerics",  # test_debugging.py
 }
 
 

@@ -35,14 +35,17 @@ from engine.tensor_base import Tensor
 from engine.tensor_spec import TensorSpec
 from engine.variables import Variable, VariableAggregation, VariableSynchronization
 from eager.tape import GradientTape, UnconnectedGradients
+from graph.control_flow import case, cond, switch_case, while_loop
+from engine.ops.debug import Assert, print_ as print  # noqa: A004
+from graph.control_flow import tuple_ as tuple  # noqa: A001
 from graph.gradients import gradients
 from graph.graph import Graph
 from graph.tensor import Operation
 from graph.variables_v1 import group
 from twinflow.compat.v1.graph_api import control_dependencies, device
 from twinflow import (  # noqa: F401,E402
-    compat, data, dtypes, errors, initializers, linalg, lookup, math, nest, nn, random,
-    strings)
+    compat, data, debugging, dtypes, errors, initializers, linalg, lookup, math, nest, nn,
+    random, strings)
 from engine.initializers import (  # noqa: F401,E402
     Constant as constant_initializer, Ones as ones_initializer,
     RandomNormal as random_normal_initializer, RandomUniform as random_uniform_initializer,

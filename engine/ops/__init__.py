@@ -9,5 +9,5 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(engine|eage
 
 # importing a family registers its ops
 from engine.ops import (  # noqa: E402,F401
-    array, core, data, indexing, linalg, lookup, math, nn, qr, random, reduce, sort,
+    array, core, data, debug, indexing, linalg, lookup, math, nn, qr, random, reduce, sort,
     strings, training)

@@ -1,6 +1,7 @@
 """TF1 spellings of foundation ops: keep_dims, reduction_indices, to_float, log, ..."""
 
 from engine import dtypes
+from graph import control_flow as _control_flow
 from engine.ops import math as _math
 from engine.ops import random as _random
 from engine.ops import reduce as _reduce
@@ -9,7 +10,7 @@ __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod
            "reduce_any", "reduce_all", "reduce_logsumexp", "to_float", "to_double",
            "to_int32", "to_int64", "log", "div", "mod", "floor_div", "rsqrt", "squared_difference",
            "arg_max", "arg_min", "random_normal", "random_uniform", "truncated_normal",
-           "random_shuffle", "multinomial"]
+           "random_shuffle", "multinomial", "cond", "while_loop"]
 
 
 def _v1_reduce(fn):
@@ -77,3 +78,17 @@ random_shuffle = _random.shuffle
 def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
     """TF1's name for tf.random.categorical."""
     return _random.categorical(logits, num_samples, dtype=output_dtype, seed=seed, name=name)
+
+
+def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):
+    """TF1's tf.cond (fn1/fn2 are the old names of true_fn/false_fn)."""
+    return _control_flow.cond(pred, true_fn or fn1, false_fn or fn2, name=name)
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
+               back_prop=True, swap_memory=False, name=None, maximum_iterations=None,
+               return_same_structure=False):
+    """TF1's tf.while_loop: a single loop variable comes back bare, not in a list."""
+    return _control_flow.while_loop(cond, body, loop_vars, shape_invariants,
+                                    parallel_iterations, back_prop, swap_memory,
+                                    maximum_iterations, name, return_same_structure)
