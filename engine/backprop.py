@@ -16,12 +16,23 @@ from engine import errors
 from engine.infer import fmt_shape
 from engine.registry import NO_GRADIENT
 
-__all__ = ["backward", "unbroadcast"]
+__all__ = ["backward", "unbroadcast", "zero_gradient"]
 
 
 def _differentiable(tensor) -> bool:
     kind = tensor.dtype._np.kind
-    return kind in "fc" or tensor.dtype.name == "resource"
+    return kind in "fc" or tensor.dtype.name in ("resource", "variant")
+
+
+def zero_gradient(tensor):
+    """A zero gradient for `tensor`: zeros, or an empty TensorList for a TensorArray's
+    variant (its gradient is a list of gradients)."""
+    if tensor.dtype.name == "variant":
+        from engine.context import execute
+        from engine.ops.list_ops import ZEROS_LIKE_LIST
+        return execute(ZEROS_LIKE_LIST, (tensor,), None)
+    from engine.ops.math import zeros_like_fast
+    return zeros_like_fast(tensor)
 
 
 def _total(grads):
@@ -67,8 +78,7 @@ def backward(ops, targets, target_grads, sources, stop=()):
         if all(g is None for g in out_grads):
             continue
         if len(out_grads) > 1 and None in out_grads:
-            from engine.ops.math import zeros_like_fast
-            out_grads = [zeros_like_fast(o) if g is None else g
+            out_grads = [zero_gradient(o) if g is None else g
                          for o, g in zip(op.outputs, out_grads)]
         in_grads = fn(op, *out_grads)
         if len(in_grads) != len(op.inputs):
@@ -103,7 +113,8 @@ def unbroadcast(grad, tensor, op=None, index=0):
             raise errors.InternalError(
                 None, None, f"Gradient of {name} input {index} has shape {fmt_shape(gshape)}, "
                 f"which cannot be summed back to the input's shape {fmt_shape(tshape)}")
-        axes = list(range(lead)) + [lead + i for i, d in enumerate(t) if d == 1 and g[lead + i] != 1]
+        axes = list(range(lead)) + [lead + i for i, d in enumerate(t)
+                                    if d == 1 and g[lead + i] != 1]
         if axes:
             grad = reduce.reduce_sum(grad, axis=axes)
         return array.reshape(grad, t) if axes or lead else grad

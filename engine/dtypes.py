@@ -151,6 +151,9 @@ _BY_NP[np.dtype(np.str_)] = string
 # What a resource handle reports as its `.dtype`, so from_numpy maps it to tf.resource.
 RESOURCE_TAG = type("ResourceTag", (), {"__repr__": lambda self: "resource"})()
 _BY_NP[RESOURCE_TAG] = resource
+# ...and what a TensorList (the value of a tf.TensorArray) reports: tf.variant.
+VARIANT_TAG = type("VariantTag", (), {"__repr__": lambda self: "variant"})()
+_BY_NP[VARIANT_TAG] = variant
 # Only these Python types convert (tf.as_dtype(int) is a TypeError in TensorFlow).
 _BY_PY = {float: float32, builtins.bool: bool, object: string}
 

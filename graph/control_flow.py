@@ -21,6 +21,7 @@ from engine.ops.core import convert_to_tensor
 from engine.registry import register
 from engine.shapes import TensorShape
 from engine.tensor_base import TensorBase
+from engine.tensor_array import TensorArray
 from engine.tensor_spec import TensorSpec
 from graph.func_graph import trace
 from graph.tensor import Operation
@@ -357,18 +358,35 @@ def _eager_loop(cond, body, state, maximum_iterations):
     return state
 
 
+def _as_tensors(structure):
+    """Loop variables as tensors: a TensorArray is carried by its flow (variant) tensor."""
+    return nest.map_structure(
+        lambda v: v.flow if isinstance(v, TensorArray) else convert_to_tensor(v), structure)
+
+
+def _as_values(template, tensors):
+    """Tensors back into the loop variables' kinds (TensorArrays like the template's)."""
+    return nest.map_structure(lambda t, v: t._with(v) if isinstance(t, TensorArray) else v,
+                              template, tensors)
+
+
 def _graph_loop(cond, body, loop_vars, shape_invariants, maximum_iterations, scope):
-    loop_vars = nest.map_structure(convert_to_tensor, loop_vars)
-    flat = nest.flatten(loop_vars)
+    tensors = _as_tensors(loop_vars)
+    flat = nest.flatten(tensors)
     specs = _loop_specs(flat, shape_invariants)
-    spec_nest = nest.pack_sequence_as(loop_vars, specs)
-    cond_fn = trace(cond, spec_nest, "while_cond", call=lambda f, state: f(*state))
+    spec_nest = nest.pack_sequence_as(tensors, specs)
+    cond_fn = trace(cond, spec_nest, "while_cond",
+                    call=lambda f, state: f(*_as_values(loop_vars, state)))
     if nest.is_nested(cond_fn.structured_outputs) or cond_fn.outputs[0].dtype != dtypes.bool:
         raise TypeError(f"The loop condition must return a scalar tf.bool, got "
                         f"{cond_fn.structured_outputs!r}")
+    learned = []  # what the body returns, for the TensorArrays' element shapes
 
-    body_fn = trace(body, spec_nest, "while_body",
-                    call=lambda f, state: _next_state(state, f(*state)))
+    def body_call(f, state):
+        out = _next_state(state, f(*_as_values(loop_vars, state)))
+        learned.append(out)
+        return _as_tensors(out)
+    body_fn = trace(body, spec_nest, "while_body", call=body_call)
     _check_body(flat, specs, body_fn)
     outer, capture_index = _merge_captures([cond_fn, body_fn])
     limit = convert_to_tensor(-1 if maximum_iterations is None else maximum_iterations,
@@ -378,7 +396,7 @@ def _graph_loop(cond, body, loop_vars, shape_invariants, maximum_iterations, sco
              "capture_index": capture_index, "var_specs": specs}
     outputs = execute(WHILE if stateful else STATELESS_WHILE, (limit, *flat, *outer), attrs,
                       scope)
-    return nest.pack_sequence_as(loop_vars, list(outputs))
+    return _as_values(learned[0], nest.pack_sequence_as(tensors, list(outputs)))
 
 
 def tuple_(tensors, control_inputs=None, name=None):

@@ -16,9 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from engine import dtypes
+from engine.backprop import zero_gradient
 from engine.context import execute
 from engine.ops.array import zeros_like
 from engine.ops.core import placeholder
+from engine.ops.list_ops import TensorList
 from engine.ops.state import READ
 from engine.ops.state import _current as current_value
 from engine.registry import NO_GRADIENT, register
@@ -32,7 +34,8 @@ __all__ = ["case_grad", "while_grad"]
 
 
 def _differentiable(t) -> bool:
-    return t.dtype.is_floating or t.dtype.is_complex or t.dtype == dtypes.resource
+    return t.dtype.is_floating or t.dtype.is_complex or t.dtype.name in ("resource",
+                                                                          "variant")
 
 
 def _zeros_for(source):
@@ -41,7 +44,7 @@ def _zeros_for(source):
         handle = source._static_value()
         dtype = getattr(handle, "dtype_hint", None) or dtypes.float32
         return zeros_like(execute(READ, (source,), {"dtype": dtype}))
-    return zeros_like(source)
+    return zero_gradient(source)
 
 
 def _branch_gradients(fn, outer, dys_of):
@@ -112,6 +115,8 @@ def _zero_value(store, value):
     """A zero gradient for a captured value (for a variable handle: of its value)."""
     if isinstance(value, ResourceHandle):
         value = current_value(store, value)
+    if isinstance(value, TensorList):
+        return TensorList([None] * len(value.items), value.dtype_np, value.element_shape)
     return np.zeros_like(value)
 
 
@@ -136,7 +141,7 @@ def while_grad(op, out_grads):
     attrs = {"cond_fn": cond_fn, "body_fn": body_fn, "grad_fn": grad_fn, "n_vars": n_vars,
              "capture_index": capture_index, "diff_vars": diff_vars, "diff_caps": diff_caps,
              "grad_specs": specs}
-    dy_in = [out_grads[i] if out_grads[i] is not None else zeros_like(op.outputs[i])
+    dy_in = [out_grads[i] if out_grads[i] is not None else zero_gradient(op.outputs[i])
              for i in diff_vars]
     results = execute(WHILE_GRAD, (op.inputs[0], *loop_in, *outer, *dy_in), attrs, None)
     var_grads = dict(zip(diff_vars, results[:len(diff_vars)]))

@@ -209,6 +209,9 @@ _TESTED_ELSEWHERE = {
     "IteratorV2", "OneShotIterator", "MakeIterator", "IteratorGetNext",  # test_data.py
     "Case", "StatelessCase", "While", "StatelessWhile", "WhileGrad",  # test_control_flow
     "PrintV2", "Assert", "CheckNumerics",  # test_debugging.py
+    "TensorListReserve", "TensorListSetItem", "TensorListGetItem", "TensorListStack",
+    "TensorListFromTensor", "TensorListGather", "TensorListScatterIntoExistingList",
+    "TensorListLength", "TensorListZerosLike",  # test_tensor_array.py
 }
 
 

@@ -32,6 +32,7 @@ from engine.ops.reduce import (argmax, argmin, cumsum, reduce_all, reduce_any,
 from engine.ops.sort import argsort, searchsorted, sort, unique
 from engine.shapes import TensorShape
 from engine.tensor_base import Tensor
+from engine.tensor_array import TensorArray
 from engine.tensor_spec import TensorSpec
 from engine.variables import Variable, VariableAggregation, VariableSynchronization
 from eager.tape import GradientTape, UnconnectedGradients

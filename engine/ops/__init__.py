@@ -9,5 +9,20 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(engine|eage
 
 # importing a family registers its ops
 from engine.ops import (  # noqa: E402,F401
-    array, core, data, debug, indexing, linalg, lookup, math, nn, qr, random, reduce, sort,
-    strings, training)
+    array,
+    core,
+    data,
+    debug,
+    indexing,
+    linalg,
+    list_ops,
+    lookup,
+    math,
+    nn,
+    qr,
+    random,
+    reduce,
+    sort,
+    strings,
+    training,
+)
