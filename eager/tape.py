@@ -55,11 +55,7 @@ class TapeOp:
 
 
 def _executor():
-    ex = context.current_executor()
-    if not ex.is_eager:
-        raise RuntimeError("GradientTape records eager ops only; in graph mode use "
-                           "tf.gradients(ys, xs).")
-    return ex
+    return context.current_executor()
 
 
 class GradientTape:
@@ -95,11 +91,17 @@ class GradientTape:
             raise ValueError("Tape is still recording, This can happen if you try to "
                              "re-enter an already-active tape.")
         self._ex = _executor()
-        self._ex.tapes.append(self)
+        if not self._ex.is_eager:  # building a graph (tf.function): record a window of ops
+            self._graph_window = [len(self._ex._ops), None]
+        else:
+            self._ex.tapes.append(self)
         self._recording = True
 
     def _pop(self):
-        self._ex.tapes.remove(self)
+        if self._ex.is_eager:
+            self._ex.tapes.remove(self)
+        else:
+            self._graph_window[1] = len(self._ex._ops)
         self._recording = False
 
     def _record(self, opdef, inputs, attrs, outputs):
@@ -170,6 +172,9 @@ class GradientTape:
             raise ValueError(f"Unknown value for unconnected_gradients: "
                              f"{unconnected_gradients!r}")
         self._check_usable()
+        if self._ex is not None and not self._ex.is_eager:
+            return self._graph_gradient(target, sources, output_gradients,
+                                        unconnected_gradients)
         targets = [_as_eager(t) for t in nest.flatten(target)]
         flat_sources = nest.flatten(sources)
         keys = [_key_object(s) for s in flat_sources]
@@ -187,6 +192,26 @@ class GradientTape:
         grads = self._backward(targets, seeds, keys)
         if unconnected_gradients == UnconnectedGradients.ZERO:
             grads = [_zeros_for(s) if g is None else g for s, g in zip(flat_sources, grads)]
+        self._finish_use()
+        return nest.pack_sequence_as(sources, grads)
+
+    def _graph_gradient(self, target, sources, output_gradients, unconnected_gradients):
+        """In a graph (inside tf.function): the backward driver over the ops built while
+        this tape recorded, adding gradient ops to the same graph (TF2's graph tapes)."""
+        from engine.ops.array import ones_like, zeros_like
+        graph = self._ex
+        start, end = self._graph_window
+        ops = graph._ops[start:len(graph._ops) if end is None else end]
+        targets = [t._as_tensor() if isinstance(t, TensorBase) else t
+                   for t in nest.flatten(target)]
+        flat_sources = nest.flatten(sources)
+        keys = [_graph_key(graph, s) for s in flat_sources]
+        with graph.as_default():
+            seeds = [ones_like(t) for t in targets] if output_gradients is None else \
+                list(nest.flatten(output_gradients))
+            grads = backward(ops, targets, seeds, keys)
+            if unconnected_gradients == UnconnectedGradients.ZERO:
+                grads = [zeros_like(s) if g is None else g for s, g in zip(flat_sources, grads)]
         self._finish_use()
         return nest.pack_sequence_as(sources, grads)
 
@@ -286,6 +311,14 @@ def _key_object(obj):
     if isinstance(handle, EagerTensor):
         return handle
     return None
+
+
+def _graph_key(graph, source):
+    """A source as the graph sees it: a tensor, or the variable handle its reads use."""
+    handle = getattr(source, "handle", None)
+    if handle is not None:
+        return graph._own(handle, None)  # the captured handle (or the handle itself)
+    return source
 
 
 def _as_eager(value):

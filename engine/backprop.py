@@ -31,8 +31,11 @@ def zero_gradient(tensor):
         from engine.context import execute
         from engine.ops.list_ops import ZEROS_LIKE_LIST
         return execute(ZEROS_LIKE_LIST, (tensor,), None)
-    from engine.ops.math import zeros_like_fast
-    return zeros_like_fast(tensor)
+    if tensor.dtype.is_floating or tensor.dtype.is_complex:
+        from engine.ops.math import zeros_like_fast
+        return zeros_like_fast(tensor)
+    from engine.ops.array import zeros_like
+    return zeros_like(tensor)
 
 
 def _total(grads):
@@ -77,7 +80,7 @@ def backward(ops, targets, target_grads, sources, stop=()):
         out_grads = [_total(grads.get(id(o))) for o in op.outputs]
         if all(g is None for g in out_grads):
             continue
-        if len(out_grads) > 1 and None in out_grads:
+        if len(out_grads) > 1 and None in out_grads and not op._opdef.none_grads:
             out_grads = [zero_gradient(o) if g is None else g
                          for o, g in zip(op.outputs, out_grads)]
         in_grads = fn(op, *out_grads)

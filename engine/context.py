@@ -86,6 +86,16 @@ def executor_scope(executor):
         pop_executor(executor)
 
 
+@contextlib.contextmanager
+def init_scope():
+    """Ops built inside go to the nearest executor that is not tracing a function (a
+    tf.function creates its variables there: eagerly, or in the enclosing TF1 graph)."""
+    executor = next(e for e in reversed(_state.stack) if not getattr(e, "lifts_variables",
+                                                                       False))
+    with executor_scope(executor):
+        yield executor
+
+
 def variable_accessed(variable) -> None:
     """Tells the current executor a variable is read (eager tapes auto-watch it)."""
     hook = getattr(_state.stack[-1], "variable_accessed", None)

@@ -38,14 +38,16 @@ class OpDef:
         multi: the kernel returns a tuple of outputs.
         same_dtype: input indices that must share one dtype; Python numbers among them
             take the dtype of the tensors (TensorFlow's "T" attribute).
+        none_grads: `grad` takes None for outputs no gradient reached (otherwise the
+            backward driver passes zeros), e.g. a call op's residual outputs.
     """
 
     __slots__ = ("name", "kernel", "infer", "grad", "stateful", "uses_store", "multi",
-                 "same_dtype")
+                 "same_dtype", "none_grads")
 
     def __init__(self, name: str, kernel: Callable, infer: Callable, grad,
                  stateful: bool = False, uses_store: bool = False, multi: bool = False,
-                 same_dtype: Optional[tuple] = None):
+                 same_dtype: Optional[tuple] = None, none_grads: bool = False):
         self.name = name
         self.kernel = kernel
         self.infer = infer
@@ -54,6 +56,7 @@ class OpDef:
         self.uses_store = uses_store
         self.multi = multi
         self.same_dtype = same_dtype
+        self.none_grads = none_grads
 
     def __repr__(self):
         return f"<OpDef {self.name}>"

@@ -8,6 +8,8 @@ Session's store.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from engine import context, dtypes
@@ -62,19 +64,35 @@ class Variable(TensorBase):
         if constraint is not None and not callable(constraint):
             raise ValueError(f"The `constraint` argument must be a callable. "
                              f"Received: {constraint!r}")
-        if callable(initial_value):
-            initial_value = initial_value()
-        value = convert_to_tensor(initial_value, dtype=dtype)
-        if trainable is None:
-            trainable = synchronization != VariableSynchronization.ON_READ
-        self._trainable = bool(trainable)
-        self._constraint = constraint
+        tracing = context.current_executor()
+        lifting = getattr(tracing, "lifts_variables", False)
+        # Inside tf.function the variable is made outside the traced graph (TensorFlow's
+        # init_scope), once; the function then reads it by reference.
+        with context.init_scope() if lifting else contextlib.nullcontext():
+            if callable(initial_value):
+                initial_value = initial_value()
+            value = convert_to_tensor(initial_value, dtype=dtype)
+            if trainable is None:
+                trainable = synchronization != VariableSynchronization.ON_READ
+            self._trainable = bool(trainable)
+            self._constraint = constraint
+            self._set_shape(value, shape, validate_shape)
+            self._create(name, value)
+            context.variable_created(self)
+        if lifting:
+            tracing.variable_lifted(self)
+
+    def _set_shape(self, value, shape, validate_shape):
         self._dtype = value.dtype
         self._shape = as_shape(shape) if shape is not None else value.shape
         if not self._shape.is_compatible_with(value.shape):
             raise ValueError(f"The initial value's shape ({value.shape}) is not compatible "
                              f"with the explicitly supplied `shape` argument ({self._shape}).")
         self._validate_shape = validate_shape and self._shape.rank is not None
+
+    def _create(self, name, value):
+        """The handle op and the initializing assignment (run now eagerly; in a graph by
+        the initializer)."""
         base = (name or "Variable").split(":")[0]
         self._resource = ResourceHandle(base, "variable", self._dtype,
                                         self._shape if self._validate_shape else None)
@@ -89,7 +107,6 @@ class Variable(TensorBase):
                                            {"validate_shape": self._validate_shape}, "Assign")
             # In a graph, what `session.run(v)` fetches: one read built now, not per fetch.
             self._graph_element = None if context.executing_eagerly() else self.read_value()
-        context.variable_created(self)
 
     # -- identity ------------------------------------------------------------------
     @property

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import sys
 
-from engine import context, nest
+from engine import context, dtypes, nest
 from engine.ops.core import convert_to_tensor, identity, no_op, placeholder
 from graph.graph import Graph
 from graph.plan import compile_plan, kernel_failure
 from graph.tensor import Operation, Tensor
 
-__all__ = ["FuncGraph", "TracedFunction", "trace"]
+__all__ = ["FuncGraph", "TracedFunction", "trace", "own_output"]
 
 
 class FuncGraph(Graph):
@@ -29,8 +29,11 @@ class FuncGraph(Graph):
         captures: (outer tensor, placeholder) pairs, in order of first use.
     """
 
-    def __init__(self, name):
+    def __init__(self, name, lifts_variables=False):
         super().__init__()
+        self.lifts_variables = lifts_variables  # tf.function: variables made outside
+        self.accessed_variables: list = []  # variables read while tracing (tapes watch)
+        self.created_variables: list = []
         self.name = name
         outer = context.current_executor()
         self.outer_graph = outer if isinstance(outer, FuncGraph) else None
@@ -46,11 +49,14 @@ class FuncGraph(Graph):
     def _own(self, tensor, opdef):
         if isinstance(tensor, Tensor) and tensor._op._graph is not self:
             return self.capture(tensor)
+        if getattr(tensor, "dtype", None) == dtypes.resource and hasattr(tensor, "_value"):
+            return self.capture(tensor)  # an eager variable: read by reference at each run
         return super()._own(tensor, opdef)
 
     def capture(self, tensor):
         """The placeholder standing for `tensor` of an outer graph (one per tensor)."""
-        if self.outer_graph is not None and tensor._op._graph is not self.outer_graph:
+        if self.outer_graph is not None and isinstance(tensor, Tensor) and \
+                tensor._op._graph is not self.outer_graph:
             tensor = self.outer_graph.capture(tensor)  # nested: through each enclosing graph
         inner = self._captured.get(id(tensor))
         if inner is None:
@@ -64,6 +70,13 @@ class FuncGraph(Graph):
 
     def captured_handle(self, placeholder):
         return self._handles.get(id(placeholder))
+
+    def variable_accessed(self, variable):
+        if not any(v is variable for v in self.accessed_variables):
+            self.accessed_variables.append(variable)
+
+    def variable_lifted(self, variable):
+        self.created_variables.append(variable)
 
 
 class TracedFunction:
@@ -96,6 +109,13 @@ class TracedFunction:
         """The generated Python that runs the function (see graph/plan.py)."""
         return self._plan.source
 
+    def run_flat(self, store, values):
+        """The outputs for all input values at once: arguments, then captured values."""
+        try:
+            return self._plan.fn(store, values)
+        except Exception as exc:  # noqa: BLE001 - re-raised as the op's tf.errors class
+            raise kernel_failure(self._plan, exc, sys.exc_info()[2]) from None
+
     def run(self, store, args, captured=()):
         """The output values for argument arrays `args` and captured values `captured`.
 
@@ -123,11 +143,11 @@ def trace(fn, arg_specs, name, call=None) -> TracedFunction:
                         for i, s in enumerate(nest.flatten(arg_specs))]
         args = nest.pack_sequence_as(arg_specs, graph.inputs)
         result = call(fn, args) if call is not None else fn(args)
-        outputs = nest.map_structure(lambda t: _own_output(graph, t), result)  # in graph
+        outputs = nest.map_structure(lambda t: own_output(graph, t), result)  # in graph
     return TracedFunction(graph, outputs)
 
 
-def _own_output(graph, value):
+def own_output(graph, value):
     """An output tensor of `graph`: Python values become constants, and outer tensors
     returned as they are get an Identity (a plan computes only its own graph's ops).
     An Operation (a branch ending in an assignment, say) stays: it is run, not fetched."""

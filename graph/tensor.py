@@ -115,6 +115,16 @@ class Tensor(_TensorBase):
         from graph.session import _session_or_default
         return _session_or_default(session, self).run(self, feed_dict)
 
+    def numpy(self):
+        """Refused: a symbolic tensor has no value until the graph runs."""
+        inside = "a tf.function" if getattr(self._op._graph, "lifts_variables", False) \
+            else "a TF1 graph"
+        raise NotImplementedError(
+            f"numpy() is only available when eager execution is enabled: {self.name!r} is a "
+            f"symbolic tensor of {inside} (built at {self._op._defined_at}).\n  Fix: inside "
+            "tf.function, use tf.print to see values or return the tensor and call .numpy() "
+            "on the result; in a TF1 graph, use session.run.")
+
     def _static_value(self):
         op = self._op
         if op.type == "Const":

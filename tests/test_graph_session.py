@@ -16,7 +16,10 @@ def test_nothing_runs_until_session_run(graph_mode):
     a = tf.constant(2.0)
     b = a * 3.0
     assert not tf1.executing_eagerly()
-    assert isinstance(b, tf.Tensor) and not hasattr(b, "numpy")
+    assert isinstance(b, tf.Tensor)
+    with pytest.raises(NotImplementedError, match=r"numpy\(\) is only available when eager "
+                                                  r"execution is enabled(.|\n)*session.run"):
+        b.numpy()  # no value before Session.run
     assert b.name == "Mul:0" and b.op.type == "Mul" and b.shape == ()
     with tf1.Session() as sess:
         assert sess.run(b) == 6.0

@@ -33,7 +33,7 @@ def _in_graph(make):
     with tf.Graph().as_default():
         random.set_seed(1)
         t = make()
-        assert not tf.executing_eagerly() and not hasattr(t, "numpy")
+        assert not tf.executing_eagerly() and not hasattr(t, "_value")  # symbolic
         with tf1.Session() as sess:
             return sess.run(t)
 

@@ -212,6 +212,7 @@ _TESTED_ELSEWHERE = {
     "TensorListReserve", "TensorListSetItem", "TensorListGetItem", "TensorListStack",
     "TensorListFromTensor", "TensorListGather", "TensorListScatterIntoExistingList",
     "TensorListLength", "TensorListZerosLike",  # test_tensor_array.py
+    "PartitionedCall", "StatefulPartitionedCall",  # test_function.py
 }
 
 

@@ -35,6 +35,7 @@ from engine.tensor_base import Tensor
 from engine.tensor_array import TensorArray
 from engine.tensor_spec import TensorSpec
 from engine.variables import Variable, VariableAggregation, VariableSynchronization
+from eager.function import function
 from eager.tape import GradientTape, UnconnectedGradients
 from graph.control_flow import case, cond, switch_case, while_loop
 from engine.ops.debug import Assert, print_ as print  # noqa: A004
@@ -45,7 +46,7 @@ from graph.tensor import Operation
 from graph.variables_v1 import group
 from twinflow.compat.v1.graph_api import control_dependencies, device
 from twinflow import (  # noqa: F401,E402
-    compat, data, debugging, dtypes, errors, initializers, linalg, lookup, math, nest, nn,
+    compat, config, data, debugging, dtypes, errors, initializers, linalg, lookup, math, nest, nn,
     random, strings, train)
 from engine.initializers import (  # noqa: F401,E402
     Constant as constant_initializer, Ones as ones_initializer,
