@@ -17,12 +17,13 @@ from engine.ops.core import convert_to_tensor
 from engine.ops.debug import Assert, assert_elementwise, check_numerics  # noqa: F401
 from engine.ops.reduce import reduce_all
 from eager.numerics_check import disable_check_numerics, enable_check_numerics  # noqa: F401
+from twinflow.compare_modes import compare_modes  # noqa: F401
 
 __all__ = ["Assert", "assert_equal", "assert_none_equal", "assert_less",
            "assert_less_equal", "assert_greater", "assert_greater_equal", "assert_positive",
            "assert_negative", "assert_non_negative", "assert_non_positive", "assert_rank",
            "assert_shapes", "assert_type", "check_numerics", "enable_check_numerics",
-           "disable_check_numerics"]
+           "disable_check_numerics", "compare_modes"]
 
 
 def _label(t, fallback):
