@@ -95,6 +95,22 @@ def backward(ops, targets, target_grads, sources, stop=()):
     return [_total(grads.get(id(s))) for s in sources]
 
 
+def _static_axes(gshape, tshape):
+    """The axes to sum `grad` over when they follow from the static shapes alone: the
+    input's shape fully known, no size-1 input dim facing an unknown gradient dim, and
+    the gradient's known dims equal to the input's. None when only running can tell."""
+    if gshape.rank is None or not tshape.is_fully_defined() or gshape.rank < tshape.rank:
+        return None
+    g, t = gshape.as_list(), tshape.as_list()
+    lead = len(g) - len(t)
+    axes = list(range(lead))
+    for i, td in enumerate(t):
+        gd = g[lead + i]
+        if (td == 1 and gd != 1) or (gd is not None and gd != td):
+            return None  # a size-1 dim to sum keeps its place: the paths below reshape
+    return axes
+
+
 def unbroadcast(grad, tensor, op=None, index=0):
     """`grad` summed over the axes along which `tensor` was broadcast, in its shape.
 
@@ -108,6 +124,9 @@ def unbroadcast(grad, tensor, op=None, index=0):
     if gshape == tshape and tshape.is_fully_defined():
         return grad
     from engine.ops import array, reduce
+    axes = _static_axes(gshape, tshape)
+    if axes is not None:  # known without running: one Sum (a bias gradient, say)
+        return reduce.reduce_sum(grad, axis=axes) if axes else grad
     if gshape.is_fully_defined() and tshape.is_fully_defined():
         g, t = gshape.as_list(), tshape.as_list()
         lead = len(g) - len(t)
@@ -121,7 +140,5 @@ def unbroadcast(grad, tensor, op=None, index=0):
         if axes:
             grad = reduce.reduce_sum(grad, axis=axes)
         return array.reshape(grad, t) if axes or lead else grad
-    from engine.ops.math import broadcast_gradient_args
-    tshape_t = array.shape(tensor)
-    axes, _ = broadcast_gradient_args(tshape_t, array.shape(grad))
-    return array.reshape(reduce.reduce_sum(grad, axis=axes), tshape_t)
+    from engine.ops.math import unbroadcast_to_shape_of
+    return unbroadcast_to_shape_of(grad, tensor)  # shapes known only when it runs

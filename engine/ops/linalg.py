@@ -53,9 +53,19 @@ def _allowed(types: str) -> set:
 
 
 _MATMUL_OK, _BATCH_OK = _allowed(_MATMUL_TYPES), _allowed(_BATCH_TYPES)
+_NUMPY_NAMES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                "uint16", "uint32", "uint64", "complex64", "complex128", "bool"}
+
+
+_NP_OK: dict = {}  # id(allowed names) -> the numpy dtypes they allow (a fast hot-path test)
 
 
 def _kernel_type_check(op_name, x, ok, types):
+    allowed = _NP_OK.get(id(ok))
+    if allowed is None:
+        allowed = _NP_OK[id(ok)] = frozenset(np.dtype(n) for n in ok if n in _NUMPY_NAMES)
+    if x.dtype in allowed:
+        return
     name = "string" if x.dtype == object else x.dtype.name
     if name not in ok:
         raise errors.InvalidArgumentError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import dtypes
+from engine import dtypes, errors
 from engine import infer as _infer
 from engine.context import execute
 from engine.ops._util import BOOL_KINDS, FLOAT_KINDS, INT_FLOAT_KINDS, binary, unary
@@ -474,6 +474,37 @@ def _broadcast_gradient_args_kernel(s0, s1):
 BROADCAST_GRADIENT_ARGS = register(
     "BroadcastGradientArgs", _broadcast_gradient_args_kernel,
     lambda inputs, attrs: [(dtypes.int32, TensorShape([None]))] * 2, multi=True)
+
+
+def _unbroadcast_kernel(grad, like):
+    """`grad` summed over the axes along which `like` was broadcast, in like's shape."""
+    gs, ts = np.shape(grad), np.shape(like)
+    if gs == ts:
+        return grad
+    lead = len(gs) - len(ts)
+    if lead < 0 or any(t != 1 and t != g for t, g in zip(ts, gs[lead:])):
+        raise errors.InvalidArgumentError(
+            None, None, f"Incompatible shapes: a gradient of shape {list(gs)} cannot come "
+            f"from broadcasting an input of shape {list(ts)}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, t in enumerate(ts)
+                                      if t == 1 and gs[lead + i] != 1)
+    return np.sum(grad, axis=axes, dtype=grad.dtype).reshape(ts)
+
+
+def _unbroadcast_grad(op, g):
+    from engine.ops import array
+    return array.broadcast_to(g, array.shape(op.inputs[0])), None
+
+
+UNBROADCAST = register(
+    "Unbroadcast", _unbroadcast_kernel,
+    lambda inputs, attrs: [(inputs[0].dtype, inputs[1].shape)], _unbroadcast_grad)
+
+
+def unbroadcast_to_shape_of(grad, like, name=None):
+    """twinflow's fused gradient reduction: Shape, BroadcastGradientArgs, Sum and Reshape
+    in one op, for shapes only known when the graph runs."""
+    return execute(UNBROADCAST, (grad, like), None, name)
 
 
 def broadcast_gradient_args(s0, s1, name=None):

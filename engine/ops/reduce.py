@@ -42,7 +42,7 @@ def _py_names(allowed: str) -> str:
 
 
 def _kernel_type_check(op_name, x, allowed, attr="T"):
-    if np.dtype(x.dtype).kind not in _KINDS[allowed] or x.dtype == object:
+    if x.dtype.kind not in _KINDS[allowed] or x.dtype == object:
         name = dtypes.from_numpy(x.dtype).name if x.dtype != object else "string"
         raise errors.InvalidArgumentError(
             None, None, f"Value for attr '{attr}' of {name} is not in the list of allowed "
@@ -53,6 +53,9 @@ def _infer_type_check(op_name, x, allowed):
     if x.dtype._np.kind not in _KINDS[allowed] or x.dtype is dtypes.string:
         raise TypeError(f"Value passed to parameter 'input' has DataType {x.dtype.name} not "
                         f"in list of allowed values: {_py_names(allowed)} (op '{op_name}')")
+
+
+_INDEX_NP = frozenset((np.dtype(np.int32), np.dtype(np.int64)))
 
 
 def _check_index_dtype(dtype_name, where="Tidx"):
@@ -66,7 +69,8 @@ def _check_index_dtype(dtype_name, where="Tidx"):
 
 def _kernel_axes(x, axes) -> tuple:
     """The normalized, checked reduction axes (eager errors in TensorFlow's words)."""
-    _check_index_dtype(np.dtype(axes.dtype).name)
+    if axes.dtype not in _INDEX_NP:
+        _check_index_dtype(np.dtype(axes.dtype).name)
     rank = np.ndim(x)
     flat = np.reshape(axes, -1)
     bad = (flat < -rank) | (flat >= rank)

@@ -8,6 +8,8 @@ value read earlier keeps its numbers, as in TensorFlow.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from engine import dtypes, errors
@@ -27,6 +29,15 @@ def _handle_infer(inputs, attrs):
 
 VAR_HANDLE = register("VarHandleOp", lambda handle, dtype, shape: handle, _handle_infer,
                       NO_GRADIENT, stateful=True)
+
+
+def writable_in_place(store, handle) -> bool:
+    """True when nothing but the store holds the variable's array, so an update may
+    write into it without changing what any earlier read returned (snapshot semantics
+    kept; no allocation of a new array per step). Views and read-only arrays never are."""
+    value = store.values.get(handle.key)
+    return (type(value) is np.ndarray and value.base is None and value.flags.writeable
+            and sys.getrefcount(value) <= 3)  # the dict, `value`, getrefcount's argument
 
 
 def _current(store, handle):
@@ -80,7 +91,14 @@ def _update_kernel(sign):
                 None, None, f"Cannot update variable {handle.name!r} of shape "
                 f"{fmt_shape(np.shape(old))} using a Tensor with shape "
                 f"{fmt_shape(np.shape(value))}, shapes must be equal.")
-        store.values[handle.key] = old + value if sign > 0 else old - value
+        same_dtype = value.dtype == old.dtype
+        del old  # so the refcount test sees only the store's reference
+        if same_dtype and writable_in_place(store, handle):
+            target = store.values[handle.key]
+            (np.add if sign > 0 else np.subtract)(target, value, out=target)
+        else:
+            old = store.values[handle.key]
+            store.values[handle.key] = old + value if sign > 0 else old - value
         return ()
     return kernel
 

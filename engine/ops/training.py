@@ -7,8 +7,9 @@ same numbers. Each rule is written in TensorFlow's order of float operations
 float32 results match TensorFlow's CPU kernels bit for bit (see the tests for the one
 exception, Adagrad's vectorized rsqrt).
 
-The variables' values live in the executor's ResourceStore; like every stateful op in
-engine/ops/state.py, an update stores NEW arrays and never writes into the old ones.
+The variables' values live in the executor's ResourceStore; an update stores a NEW array
+unless nothing but the store holds the old one (engine/ops/state.writable_in_place),
+so a value read earlier never changes under its reader.
 Hyperparameters (lr, beta1, ...) are tensor inputs, as in TensorFlow, so a decayed
 learning rate can be a tensor computed in the graph.
 """
@@ -21,7 +22,7 @@ from engine import context, dtypes, errors
 from engine.context import execute
 from engine.infer import fmt_shape, static_value
 from engine.ops.core import convert_to_tensor
-from engine.ops.state import _check_value, _current
+from engine.ops.state import _check_value, _current, writable_in_place
 from engine.registry import NO_GRADIENT, register
 from engine.shapes import TensorShape
 from engine.tensor_base import TensorBase
@@ -199,6 +200,14 @@ def _apply_infer(op_name, slot_names, tensor_names, grad_name):
     return infer
 
 
+# Rules that may write into the variable's own array when nothing else holds it (the
+# same float operations, so the same bits): no new array per training step.
+_IN_PLACE = {
+    "ResourceApplyGradientDescent":
+        lambda var, alpha, delta: np.subtract(var, delta * alpha, out=var),
+}
+
+
 def _register_apply(op_name, slot_names, tensor_names, rule, grad_name="grad"):
     """Registers one ResourceApply* op: inputs (var, *slots, *tensors), no outputs."""
     n_handles = 1 + len(slot_names)
@@ -208,6 +217,12 @@ def _register_apply(op_name, slot_names, tensor_names, rule, grad_name="grad"):
         values = [_current(store, h) for h in handles]
         arrays = args[n_handles:]
         _check_arrays(op_name, slot_names, values, tensor_names, arrays, grad_name)
+        if op_name in _IN_PLACE and values[0].dtype == arrays[-1].dtype:
+            del values  # the refcount test must see only the store's reference
+            if writable_in_place(store, handles[0]):
+                _IN_PLACE[op_name](store.values[handles[0].key], *arrays)
+                return ()
+            values = [_current(store, h) for h in handles]
         new_values = rule(*values, *arrays, **attrs)
         for handle, value in zip(handles, new_values):
             store.values[handle.key] = value  # new arrays: earlier reads keep theirs
