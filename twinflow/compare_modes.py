@@ -22,7 +22,9 @@ from graph.tensor import user_frame
 
 __all__ = ["compare_modes", "ModeComparison"]
 
-_SKIP = {"Placeholder", "NoOp"}  # graph-only plumbing with no eager counterpart
+# Graph-only plumbing, and constants (eagerly a Python number may reuse a cached one;
+# their values show in the ops that read them).
+_SKIP = {"Placeholder", "NoOp", "Const"}
 
 
 class _Recorder:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import dtypes
-from engine.context import execute
+from engine.context import execute, executing_eagerly
 from engine.convert import to_array
 from engine.registry import NO_GRADIENT, register
 from engine.shapes import TensorShape
@@ -122,10 +122,26 @@ def convert_inputs(opdef, inputs):
     return out
 
 
+_SCALARS: dict = {}  # (type, value, dtype) -> eager constant: Python numbers in eager ops
+
+
 def _convert_to_group(value, dtype):
-    """Python values take the group's dtype; numpy values keep theirs (no promotion)."""
+    """Python values take the group's dtype; numpy values keep theirs (no promotion).
+
+    Eagerly, the constants made for Python numbers (`x * 2.0`, `lr * g`) are kept and
+    reused: they are immutable, and a training loop meets the same few every step.
+    """
     if isinstance(value, (np.ndarray, np.generic)):
         return convert_to_tensor(value)
+    kind = type(value)
+    if (kind is float or kind is int) and value and executing_eagerly():  # not -0.0 vs 0.0
+        key = (kind, value, dtype)
+        tensor = _SCALARS.get(key)
+        if tensor is None:
+            tensor = convert_to_tensor(value, dtype=dtype)
+            if len(_SCALARS) < 4096:
+                _SCALARS[key] = tensor
+        return tensor
     return convert_to_tensor(value, dtype=dtype)
 
 
@@ -161,7 +177,6 @@ def placeholder(dtype, shape=None, name=None):
     Raises:
         RuntimeError: called while executing eagerly.
     """
-    from engine.context import executing_eagerly
     if executing_eagerly():
         raise RuntimeError("tf.placeholder() is not compatible with eager execution.")
     return execute(PLACEHOLDER, (), {"dtype": dtypes.as_dtype(dtype),
