@@ -55,3 +55,11 @@ from engine.initializers import (  # noqa: F401,E402
 
 newaxis = None
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """tf.keras is imported on first use, so `import twinflow` stays fast."""
+    if name == "keras":
+        import importlib
+        return importlib.import_module("twinflow.keras")
+    raise AttributeError(f"module 'twinflow' has no attribute {name!r}")

@@ -40,8 +40,8 @@ def _import_kernel(store, handle, keys, values):
     if keys.shape != values.shape:
         raise errors.InvalidArgumentError(None, None, f"Expected shape {list(keys.shape)} "
                                           f"for value, got {list(values.shape)}")
-    if handle.key in store.objects:
-        raise errors.FailedPreconditionError(None, None, "Table already initialized.")
+    if handle.key in store.objects:  # initializing again does nothing, as in TensorFlow
+        return ()
     store.objects[handle.key] = (dict(zip(keys.ravel().tolist(), values.ravel().tolist())),
                                  values.dtype)
     return ()
@@ -53,6 +53,8 @@ TABLE_IMPORT = register("LookupTableImportV2", _import_kernel, lambda inputs, at
 
 def _text_file_kernel(store, handle, filename, key_index, value_index, delimiter,
                       vocab_size, key_dtype, value_dtype):
+    if handle.key in store.objects:
+        return ()
     path = filename.item() if isinstance(filename, np.ndarray) else filename
     path = path.decode() if isinstance(path, bytes) else path
     try:

@@ -1,0 +1,259 @@
+"""tf.keras.layers.Layer: weights made on first call, a `call`, and a config.
+
+A layer is a tf.Module whose weights are tf.Variables of the current mode: eager
+variables eagerly, graph variables in a TF1 graph (initialized by the Session), and —
+when first called inside a tf.function — variables made outside the traced graph. Its
+first call builds it from the input's shape; calling it on symbolic Keras inputs
+(`tf.keras.Input`) records a node of a functional model instead of computing.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from engine import context, dtypes, nest
+from engine.module import Module
+from engine.ops.core import convert_to_tensor
+from engine.shapes import TensorShape
+from engine.tensor_base import TensorBase
+from engine.variables import Variable
+from twinflow.keras import backend, initializers, regularizers
+
+__all__ = ["Layer", "InputSpec"]
+
+
+class InputSpec:
+    """What inputs a layer accepts (ndim, min_ndim, axes): checked before `call`."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, allow_last_axis_squeeze=False, name=None):
+        self.dtype, self.shape, self.name = dtype, shape, name
+        self.ndim = len(shape) if shape is not None else ndim
+        self.max_ndim, self.min_ndim, self.axes = max_ndim, min_ndim, axes or {}
+
+
+def _to_snake(name):
+    from engine.module import _camel_to_snake
+    return _camel_to_snake(name)
+
+
+class Layer(Module):
+    """Base class of every Keras layer.
+
+    Args:
+        trainable: whether its weights are trained.
+        name: the layer's name (default: the class name in snake_case, made unique).
+        dtype: the weights' dtype (default float32).
+        input_shape / batch_input_shape: for the first layer of a Sequential model.
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
+        allowed = {"input_shape", "batch_input_shape", "batch_size", "input_dim",
+                   "activity_regularizer", "autocast", "input_dtype"}
+        unknown = set(kwargs) - allowed
+        if unknown:
+            raise TypeError(f"Keyword argument not understood: {sorted(unknown)[0]!r}")
+        if name is None:
+            base = _to_snake(type(self).__name__)
+            uid = backend.get_uid(base)
+            name = base if uid == 1 else f"{base}_{uid - 1}"
+        self._name = self._scope_name = name  # Keras allows names tf.Module would refuse
+        self._trainable = trainable
+        self._dtype = dtypes.as_dtype(dtype or backend.floatx())
+        self.built = False
+        self._trainable_weights, self._non_trainable_weights = [], []
+        self._regularized = []      # (variable, regularizer)
+        self._added_losses = []     # losses from add_loss (tensors or callables)
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        self.input_spec = None
+        self.supports_masking = False
+        self._batch_input_shape = _batch_shape(kwargs)
+        self._inbound_nodes = []
+
+    # -- properties --------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._dtype.name
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        return _unique(self._trainable_weights + [w for layer in self._sublayers()
+                                                  for w in layer.trainable_weights])
+
+    @property
+    def non_trainable_weights(self):
+        mine = self._non_trainable_weights + ([] if self._trainable else
+                                              self._trainable_weights)
+        nested = [w for layer in self._sublayers() for w in layer.non_trainable_weights]
+        if not self._trainable:
+            nested += [w for layer in self._sublayers() for w in layer._all_trainable()]
+        return _unique(mine + nested)
+
+    def _all_trainable(self):
+        return self._trainable_weights + [w for layer in self._sublayers()
+                                          for w in layer._all_trainable()]
+
+    @property
+    def weights(self):
+        """Trainable weights first, then the rest (Keras's order)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def _sublayers(self):
+        """Layers held in attributes, in the order they were set (not sorted)."""
+        found = []
+        for value in vars(self).values():
+            for leaf in nest.flatten(value) if isinstance(value, (list, tuple, dict)) \
+                    else [value]:
+                if isinstance(leaf, Layer) and leaf is not self and \
+                        all(leaf is not f for f in found):
+                    found.append(leaf)
+        return found
+
+    @property
+    def losses(self):
+        """Regularization and added losses, computed now (a fresh tensor per access)."""
+        out = [reg(v) for v, reg in self._regularized]
+        out += [loss() if callable(loss) else loss for loss in self._added_losses]
+        for layer in self._sublayers():
+            out += layer.losses
+        return out
+
+    def add_loss(self, loss):
+        self._added_losses.append(loss)
+
+    # -- weights -------------------------------------------------------------------------
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
+                   regularizer=None, trainable=None, constraint=None, **kwargs):
+        """A new tf.Variable of this layer (`layer_name/name`), initialized by
+        `initializer` (a name or an Initializer; default glorot_uniform for floats)."""
+        dtype = dtypes.as_dtype(dtype or self._dtype)
+        shape = TensorShape(shape or ()).as_list()
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.is_floating else "zeros"
+        init = initializers.get(initializer)
+        trainable = True if trainable is None else trainable
+        variable = Variable(lambda: init(shape, dtype=dtype), name=f"{self.name}/{name}",
+                            trainable=trainable, dtype=dtype, constraint=constraint)
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(
+            variable)
+        if regularizer is not None:
+            self._regularized.append((variable, regularizers.get(regularizer)))
+        return variable
+
+    def get_weights(self):
+        """The weights' values as numpy arrays (through the Keras Session in graph mode)."""
+        from twinflow.keras.weights_io import read_values
+        return read_values(self.weights)
+
+    def set_weights(self, weights):
+        """Assigns numpy values to the weights, in `weights` order.
+
+        Raises:
+            ValueError: a different number of arrays or a shape mismatch.
+        """
+        from twinflow.keras.weights_io import assign_values
+        assign_values(self.name, self.weights, weights)
+
+    def count_params(self):
+        import numpy as np
+        return int(sum(np.prod(w.shape.as_list()) for w in self.weights))
+
+    # -- calling -------------------------------------------------------------------------
+    def build(self, input_shape):
+        """Creates the weights, knowing the input's shape (subclasses override)."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def __call__(self, *args, **kwargs):
+        from twinflow.keras import functional
+        inputs = args[0] if args else kwargs.pop("inputs")
+        rest = args[1:]
+        if functional.has_keras_tensors(inputs):
+            return functional.symbolic_call(self, inputs, rest, kwargs)
+        inputs = nest.map_structure(_as_tensor, inputs)
+        if not self.built:
+            self._maybe_build(inputs)
+        if "training" in kwargs and not self._accepts("training"):
+            kwargs.pop("training")
+        if "mask" in kwargs and not self._accepts("mask"):
+            kwargs.pop("mask")
+        with context.name_scope(self.name):
+            outputs = self.call(inputs, *rest, **kwargs)
+            if self.activity_regularizer is not None:
+                self.add_loss(lambda out=outputs: self.activity_regularizer(out))
+        return outputs
+
+    def _maybe_build(self, inputs):
+        shapes = nest.map_structure(lambda t: t.shape, inputs)
+        with context.name_scope(self.name):
+            self.build(shapes if nest.is_nested(shapes) else TensorShape(shapes))
+        self.built = True
+
+    def _accepts(self, argument):
+        cache = type(self).__dict__.get("_call_arguments")
+        if cache is None:
+            cache = set(inspect.signature(self.call).parameters)
+            type(self)._call_arguments = cache
+        return argument in cache or "kwargs" in cache
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape`, found by tracing `call` symbolically."""
+        from twinflow.keras import functional
+        return functional.output_shape(self, input_shape)
+
+    # -- config --------------------------------------------------------------------------
+    def get_config(self):
+        """The constructor arguments, JSON-serializable."""
+        config = {"name": self.name, "trainable": self._trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _batch_shape(kwargs):
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if kwargs.get("input_shape") is not None:
+        return (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:
+        return (kwargs.get("batch_size"), kwargs["input_dim"])
+    return None
+
+
+def _as_tensor(x):
+    if isinstance(x, TensorBase) or x is None:
+        return x._as_tensor() if isinstance(x, Variable) else x
+    return convert_to_tensor(x, dtype_hint=dtypes.float32)
+
+
+def _unique(items):
+    out = []
+    for item in items:
+        if all(item is not o for o in out):
+            out.append(item)
+    return out
