@@ -41,3 +41,12 @@ from twinflow.debugging import (  # noqa: F401,E402  (TF1 kept them top-level)
     assert_equal, assert_greater, assert_greater_equal, assert_less, assert_less_equal,
     assert_negative, assert_non_negative, assert_non_positive, assert_none_equal,
     assert_positive, assert_rank, assert_type, check_numerics)
+
+
+def __getattr__(name):
+    """tf.compat.v1.keras: the same Keras (its backend has get_session/set_session),
+    imported on first use."""
+    if name == "keras":
+        import importlib
+        return importlib.import_module("twinflow.keras")
+    raise AttributeError(f"module 'twinflow.compat.v1' has no attribute {name!r}")
