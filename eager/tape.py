@@ -33,7 +33,7 @@ class UnconnectedGradients:
 class TapeOp:
     """A recorded op, shaped like an Operation: type, inputs, outputs, get_attr."""
 
-    __slots__ = ("_opdef", "inputs", "outputs", "_attrs")
+    __slots__ = ("_opdef", "inputs", "outputs", "_attrs", "skip_input_indices")
 
     def __init__(self, opdef, inputs, outputs, attrs):
         self._opdef = opdef

@@ -83,6 +83,10 @@ def backward(ops, targets, target_grads, sources, stop=()):
         if len(out_grads) > 1 and None in out_grads and not op._opdef.none_grads:
             out_grads = [zero_gradient(o) if g is None else g
                          for o, g in zip(op.outputs, out_grads)]
+        # inputs no source reaches need no gradient: TensorFlow's skip_input_indices,
+        # which gradient functions may read to skip work (a MatMul's data input)
+        op.skip_input_indices = tuple(i for i, t in enumerate(op.inputs)
+                                      if id(t) not in live or not _differentiable(t))
         in_grads = fn(op, *out_grads)
         if len(in_grads) != len(op.inputs):
             raise errors.InternalError(

@@ -39,6 +39,7 @@ class Operation:
     """A node: an op type with attributes, input tensors, output tensors, control inputs."""
 
     __slots__ = ("_opdef", "_name", "_inputs", "_outputs", "_control_inputs", "_attrs",
+                 "skip_input_indices",
                  "_graph", "_defined_at", "__weakref__")
 
     def __init__(self, graph, opdef, name, inputs, attrs, control_inputs, defined_at):

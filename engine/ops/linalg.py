@@ -164,17 +164,22 @@ def _matmul_infer_fn(op_name, flags, batch):
 
 
 def _matmul_grad(op, g):
-    """TensorFlow's _MatMulGrad: each case is again a product with transposes."""
+    """TensorFlow's _MatMulGrad: each case is again a product with transposes (a side
+    no source reaches, such as the input data, is skipped)."""
     a, b = op.inputs
     t_a, t_b = op.get_attr("transpose_a"), op.get_attr("transpose_b")
+    skip = getattr(op, "skip_input_indices", None) or ()
     if not t_a and not t_b:
-        return matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)
-    if not t_a and t_b:
-        return matmul(g, b), matmul(g, a, transpose_a=True)
-    if t_a and not t_b:
-        return matmul(b, g, transpose_b=True), matmul(a, g)
-    return (matmul(b, g, transpose_a=True, transpose_b=True),
-            matmul(g, a, transpose_a=True, transpose_b=True))
+        da, db = (lambda: matmul(g, b, transpose_b=True)), (
+            lambda: matmul(a, g, transpose_a=True))
+    elif not t_a and t_b:
+        da, db = (lambda: matmul(g, b)), (lambda: matmul(g, a, transpose_a=True))
+    elif t_a and not t_b:
+        da, db = (lambda: matmul(b, g, transpose_b=True)), (lambda: matmul(a, g))
+    else:
+        da, db = (lambda: matmul(b, g, transpose_a=True, transpose_b=True)), (
+            lambda: matmul(g, a, transpose_a=True, transpose_b=True))
+    return (None if 0 in skip else da()), (None if 1 in skip else db())
 
 
 def _batch_matmul_grad(op, g):

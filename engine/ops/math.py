@@ -31,8 +31,13 @@ __all__ = [
 
 ADD = binary("AddV2", np.add, lambda op, g: (g, g))
 SUB = binary("Sub", np.subtract, lambda op, g: (g, negative(g)))
-MUL = binary("Mul", np.multiply,
-             lambda op, g: (multiply(g, op.inputs[1]), multiply(g, op.inputs[0])))
+def _mul_grad(op, g):
+    skip = getattr(op, "skip_input_indices", None) or ()
+    x, y = op.inputs
+    return (None if 0 in skip else multiply(g, y)), (None if 1 in skip else multiply(g, x))
+
+
+MUL = binary("Mul", np.multiply, _mul_grad)
 
 
 def _realdiv_grad(op, g):
