@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from engine import errors
 from engine.infer import explain_failure
+from graph.passes import optimize
 from graph.tensor import Tensor
 
 __all__ = ["Plan", "compile_plan"]
@@ -115,8 +116,11 @@ def _step_line(i, op, slot, fed, env) -> str:
     return call
 
 
-def compile_plan(graph, fetches, feeds) -> Plan:
+def compile_plan(graph, fetches, feeds, passes=None) -> Plan:
     """A Plan computing `fetches` (Tensors/Operations) given values for `feeds` (Tensors).
+
+    The pruned ops go through the graph passes (graph/passes/) unless `passes` is False;
+    a dict of TensorFlow option names overrides the global switches for this plan.
 
     Raises:
         InvalidArgumentError: a placeholder is needed but not fed (all of them are named).
@@ -128,17 +132,31 @@ def compile_plan(graph, fetches, feeds) -> Plan:
     missing = [op for op in ops if op.type == "Placeholder"]
     if missing:
         raise _missing_feed_error(missing, fetch_ops)
+    report = None
+    if passes is False:
+        nodes, resolve = ops, (lambda t: t)
+    else:
+        nodes, resolve, report = optimize(ops, fetches, feeds,
+                                          passes if isinstance(passes, dict) else None)
+    fetches = [resolve(f) if isinstance(f, Tensor) else f for f in fetches]
+    plan = _write_plan(nodes, fetches, feeds, fed)
+    plan.report, plan.ops = report, ops
+    return plan
+
+
+def _write_plan(nodes, fetches, feeds, fed):
+    """The straight-line Python of `nodes`, compiled."""
     slot = {}  # id(tensor) -> local variable name
     for t in feeds:
         slot[id(t)] = f"v{len(slot)}"
     last_use = {}
-    for i, op in enumerate(ops):
+    for i, op in enumerate(nodes):
         for t in op._inputs:
             last_use[id(t)] = i
-    keep = {id(f) for f in fetches if isinstance(f, Tensor)}
+    keep = {id(f) for f in fetches if hasattr(f, "dtype")}
     env, body, line_ops = {}, [], {}
     body += [f"    {slot[id(t)]} = feeds[{i}]" for i, t in enumerate(feeds)]
-    for i, op in enumerate(ops):
+    for i, op in enumerate(nodes):
         line = _step_line(i, op, slot, fed, env)
         body.append(f"    {line}  # {op.type} '{op.name}'")
         line_ops[_HEADER_LINES + len(body)] = op
@@ -148,10 +166,10 @@ def compile_plan(graph, fetches, feeds) -> Plan:
                  if id(t) not in last_use and id(t) not in keep and id(t) not in fed]
         if dead:
             body.append(f"    del {', '.join(sorted(set(dead)))}")
-    results = [slot[id(f)] if isinstance(f, Tensor) else "None" for f in fetches]
+    results = [slot[id(f)] if hasattr(f, "dtype") else "None" for f in fetches]
     body.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     source = "def run(store, feeds):\n" + "\n".join(body) + "\n"
-    code = compile(source, f"<twinflow plan of {len(ops)} ops>", "exec")
+    code = compile(source, f"<twinflow plan of {len(nodes)} ops>", "exec")
     exec(code, env)  # noqa: S102 - our own generated straight-line code
     return Plan(env["run"], source, line_ops, len(fetches))
 

@@ -18,6 +18,7 @@ from engine import nest
 from engine.convert import to_array
 from engine.resources import ResourceStore
 from graph.graph import get_default_graph
+from graph.passes import options_key
 from graph.plan import compile_plan, kernel_failure
 from graph.tensor import Tensor
 
@@ -56,6 +57,7 @@ class Session:
 
     def __init__(self, target="", graph=None, config=None):
         self._graph = graph if graph is not None else get_default_graph()
+        self._pass_options = _pass_options(config)
         self._store = ResourceStore()
         self._plans = {}
         self._closed = False
@@ -83,11 +85,13 @@ class Session:
             if nest.is_nested(fetches) else _fetched(values[0])
 
     def _run_targets(self, targets, feed_tensors, feed_values):
-        key = (self._graph.version, tuple(map(id, targets)), tuple(map(id, feed_tensors)))
+        key = (self._graph.version, tuple(map(id, targets)), tuple(map(id, feed_tensors)),
+               options_key(self._pass_options))
         plan = self._plans.get(key)
         if plan is None:
             with self._compile_lock:
-                plan = compile_plan(self._graph, targets, feed_tensors)
+                plan = compile_plan(self._graph, targets, feed_tensors,
+                                    self._pass_options or None)
                 self._plans[key] = plan
         try:
             return plan.fn(self._store, feed_values)
@@ -106,6 +110,19 @@ class Session:
             tensors.append(tensor)
             values.append(_feed_value(tensor, value))
         return tensors, values
+
+    def explain(self, fetches, feed_dict=None):
+        """A dry run: what Session.run(fetches, feed_dict) would execute, and why.
+
+        Returns:
+            An Explanation (print it): the pruned ops, the feeds needed, the variables,
+            tables and iterators that must be initialized, and what each graph pass did.
+        """
+        from graph.explain import explain
+        leaves = nest.flatten(fetches)
+        targets = [self._graph.as_graph_element(f) for f in leaves]
+        feed_tensors = [self._graph.as_graph_element(k) for k in (feed_dict or {})]
+        return explain(self._graph, targets, feed_tensors, self._pass_options or None)
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A function running `fetches` whose positional arguments feed `feed_list`."""
@@ -166,6 +183,12 @@ class InteractiveSession(Session):
         if self in _sessions.stack:
             _sessions.stack.remove(self)
         super().close()
+
+
+def _pass_options(config):
+    """Graph-pass switches from a tf.compat.v1.ConfigProto (None: the global ones)."""
+    rewrite = getattr(getattr(config, "graph_options", None), "rewrite_options", None)
+    return rewrite.as_options() if rewrite is not None else {}
 
 
 def _feed_value(tensor, value):
