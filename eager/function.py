@@ -24,7 +24,7 @@ from engine.tensor_base import TensorBase
 from engine.tensor_spec import TensorSpec
 from eager import function_signature as sig
 from eager.function_signature import SpecValue as _SpecValue
-from graph.func_graph import FuncGraph, TracedFunction, own_output
+from graph.func_graph import FuncGraph, TracedFunction, effect_ops, own_output
 from graph.function_call import call, gradient_parts
 from graph.tensor import Operation, user_frame
 
@@ -401,11 +401,6 @@ def _split(fn, values):
     return args, kwargs
 
 
-# Stateful ops that only read: nothing to run for their effect.
-_READS = {"Placeholder", "Const", "VarHandleOp", "ReadVariableOp", "HashTableV2",
-          "LookupTableFindV2", "LookupTableSizeV2", "VarIsInitializedOp"}
-
-
 def _outputs(graph, result):
     """(output template, output tensors, ops to run for their effect).
 
@@ -422,7 +417,7 @@ def _outputs(graph, result):
         tensors.append(own_output(graph, value))
         return _TENSOR
     template = None if result is None else nest.map_structure(slot, result)
-    effects = [op for op in graph._ops if op._opdef.stateful and op.type not in _READS]
+    effects = effect_ops(graph._ops)
     effects += [v for v in nest.flatten(result) if isinstance(v, Operation)
                 and v not in effects]
     return template, tensors, effects

@@ -23,7 +23,7 @@ from engine.shapes import TensorShape
 from engine.tensor_base import TensorBase
 from engine.tensor_array import TensorArray
 from engine.tensor_spec import TensorSpec
-from graph.func_graph import trace
+from graph.func_graph import effect_ops, trace
 from graph.tensor import Operation
 
 __all__ = ["cond", "case", "switch_case", "while_loop", "tuple_", "CASE", "WHILE"]
@@ -94,24 +94,20 @@ def build_case(index, functions, name, args=()):
     return nest.pack_sequence_as(functions[0].structured_outputs, flat)
 
 
-# Stateful ops that only read: using one built outside a branch surprises nobody.
-_READERS = {"VarHandleOp", "ReadVariableOp", "HashTableV2", "Placeholder", "Const",
-            "PlaceholderWithDefault", "LookupTableFindV2", "LookupTableSizeV2",
-            "VarIsInitializedOp", "IteratorV2", "OneShotIterator"}
 
 
 def _warn_outer_effects(functions, controls):
     """TF1's classic surprise: an op with an effect (an assignment, a random draw, a
     print) built OUTSIDE a branch and used in it runs whether or not the branch does."""
-    ops = list(controls) + [t.op for f in functions for t in f.captured_tensors]
+    ops = list(controls) + [t.op for f in functions for t in f.captured_tensors
+                            if hasattr(t, "op")]  # eager captures have no op to report
     ops += [c for op in ops for c in op.control_inputs]  # `v.assign(x)` reads after writing
-    for op in ops:
-        if op._opdef.stateful and op.type not in _READERS:
-            warnings.warn(
-                f"{op.type} op {op.name!r} (built at {op.defined_at}) is used inside a "
-                f"tf.cond/case branch but was created outside it, so it runs every time, "
-                f"whichever branch is taken. Create it inside the branch function to make "
-                f"it conditional.", stacklevel=4)
+    for op in effect_ops(ops):
+        warnings.warn(
+            f"{op.type} op {op.name!r} (built at {op.defined_at}) is used inside a "
+            f"tf.cond/case branch but was created outside it, so it runs every time, "
+            f"whichever branch is taken. Create it inside the branch function to make it "
+            f"conditional.", stacklevel=4)
 
 
 def _output_specs(functions):
@@ -142,7 +138,8 @@ def _eager_bool(pred, what):
 
 
 def _branches(fns, names, name):
-    traced = [trace(fn, (), f"{name}_{n}", call=lambda f, _: f()) for fn, n in zip(fns, names)]
+    traced = [trace(fn, (), f"{name}_{n}", call=lambda f, _: f(), effects=True)
+              for fn, n in zip(fns, names)]
     first = traced[0]
     for fn, label in zip(traced[1:], names[1:]):
         _check_same_outputs(first, fn, names[0], label)
@@ -259,7 +256,7 @@ def _while_kernel(store, max_iter, *values, cond_fn, body_fn, n_vars, capture_in
     body_caps = [captured[j] for j in capture_index[1]]
     limit, done = int(max_iter), 0
     while (limit < 0 or done < limit) and cond_fn.run(store, state, cond_caps)[0]:
-        state = body_fn.run(store, state, body_caps)
+        state = body_fn.run(store, state, body_caps)[:n_vars]  # effects' Nones dropped
         done += 1
     return tuple(state)
 
@@ -386,7 +383,7 @@ def _graph_loop(cond, body, loop_vars, shape_invariants, maximum_iterations, sco
         out = _next_state(state, f(*_as_values(loop_vars, state)))
         learned.append(out)
         return _as_tensors(out)
-    body_fn = trace(body, spec_nest, "while_body", call=body_call)
+    body_fn = trace(body, spec_nest, "while_body", call=body_call, effects=True)
     _check_body(flat, specs, body_fn)
     outer, capture_index = _merge_captures([cond_fn, body_fn])
     limit = convert_to_tensor(-1 if maximum_iterations is None else maximum_iterations,

@@ -99,7 +99,7 @@ def _while_grad_kernel(store, max_iter, *values, cond_fn, body_fn, grad_fn, n_va
     history, limit = [], int(max_iter)
     while (limit < 0 or len(history) < limit) and cond_fn.run(store, state, cond_caps)[0]:
         history.append(state)
-        state = body_fn.run(store, state, body_caps)
+        state = body_fn.run(store, state, body_caps)[:n_vars]
     cap_grads = [None] * len(diff_caps)
     for state in reversed(history):
         out = grad_fn.run(store, [*state, *dys], body_caps)

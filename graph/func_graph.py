@@ -18,7 +18,20 @@ from graph.graph import Graph
 from graph.plan import compile_plan, kernel_failure
 from graph.tensor import Operation, Tensor
 
-__all__ = ["FuncGraph", "TracedFunction", "trace", "own_output"]
+__all__ = ["FuncGraph", "TracedFunction", "trace", "own_output", "effect_ops",
+           "READ_ONLY"]
+
+# Stateful ops that only read (or make handles): nothing happens if they do not run.
+READ_ONLY = frozenset({"Placeholder", "PlaceholderWithDefault", "Const", "VarHandleOp",
+                       "ReadVariableOp", "HashTableV2", "LookupTableFindV2",
+                       "LookupTableSizeV2", "VarIsInitializedOp", "IteratorV2",
+                       "OneShotIterator"})
+
+
+def effect_ops(ops):
+    """The ops with an effect (assignments, prints, asserts, random draws): TensorFlow 2
+    runs them all, in program order, whether or not anything reads their outputs."""
+    return [op for op in ops if op._opdef.stateful and op.type not in READ_ONLY]
 
 
 class FuncGraph(Graph):
@@ -90,14 +103,15 @@ class TracedFunction:
         outputs: those tensors (or Operations, run for their effect), flattened.
     """
 
-    def __init__(self, graph, structured_outputs, inputs=None, captures=None):
+    def __init__(self, graph, structured_outputs, inputs=None, captures=None, effects=()):
         self.graph = graph
         self.inputs = list(graph.inputs if inputs is None else inputs)
         self.captures = list(graph.captures if captures is None else captures)
         self.structured_outputs = structured_outputs
         self.outputs = nest.flatten(structured_outputs)
         feeds = self.inputs + [inner for _, inner in self.captures]
-        self._plan = compile_plan(graph, self.outputs, feeds)
+        # effects run after the outputs are computed; run() returns None for each of them
+        self._plan = compile_plan(graph, self.outputs + list(effects), feeds)
 
     @property
     def captured_tensors(self):
@@ -128,7 +142,7 @@ class TracedFunction:
             raise kernel_failure(self._plan, exc, sys.exc_info()[2]) from None
 
 
-def trace(fn, arg_specs, name, call=None) -> TracedFunction:
+def trace(fn, arg_specs, name, call=None, effects=False) -> TracedFunction:
     """Calls `fn` once on placeholders shaped like `arg_specs` (a nest of TensorSpecs).
 
     Args:
@@ -136,6 +150,8 @@ def trace(fn, arg_specs, name, call=None) -> TracedFunction:
         arg_specs: a nest of TensorSpecs, one placeholder each.
         name: the graph's name (for messages).
         call: how to call fn with the nest of placeholders (default `fn(args)`).
+        effects: also run every op with an effect on each call (a tf.cond branch or loop
+            body inside TF2 code), after the outputs.
     """
     graph = FuncGraph(name)
     with graph.as_default():
@@ -144,7 +160,10 @@ def trace(fn, arg_specs, name, call=None) -> TracedFunction:
         args = nest.pack_sequence_as(arg_specs, graph.inputs)
         result = call(fn, args) if call is not None else fn(args)
         outputs = nest.map_structure(lambda t: own_output(graph, t), result)  # in graph
-    return TracedFunction(graph, outputs)
+    flat = nest.flatten(outputs)
+    extra = [op for op in effect_ops(graph._ops) if all(op is not o for o in flat)] \
+        if effects else ()
+    return TracedFunction(graph, outputs, effects=extra)
 
 
 def own_output(graph, value):

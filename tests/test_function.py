@@ -300,3 +300,36 @@ def test_compare_modes_finds_no_difference_and_names_one_when_there_is():
     assert not verdict
     assert str(verdict).startswith("first difference: op 0 RandomUniform")
     assert "test_function.py" in str(verdict) and "eager: array(" in str(verdict)
+
+
+def test_control_flow_inside_a_function_reads_variables_and_runs_effects():
+    v = tf.Variable(2.0)
+    count = tf.Variable(0.0)
+
+    @tf.function
+    def f(x):
+        def body(i):
+            count.assign_add(1.0)  # not returned: runs anyway, once per iteration
+            return i + 1
+        tf.while_loop(lambda i: i < 3, body, [0])
+        return tf.cond(x > 0, lambda: x + v, lambda: x - v)
+    assert f(tf.constant(1.0)).numpy() == 3.0 and count.numpy() == 3.0
+    assert f(tf.constant(-1.0)).numpy() == -3.0 and count.numpy() == 6.0
+
+
+def test_autograph_turns_python_control_flow_on_tensors_into_graph_ops():
+    @tf.function
+    def collatz_steps(n):
+        steps = 0
+        while n > 1:
+            if n % 2 == 0:
+                n = n // 2
+            else:
+                n = 3 * n + 1
+            steps += 1
+        return steps
+    assert collatz_steps(tf.constant(27)).numpy() == 111
+    types = {op.type for op in collatz_steps.get_concrete_function(
+        tf.constant(6)).graph.get_operations()}
+    assert types & {"While", "StatelessWhile"}
+    assert "ag__.while_stmt" in tf.autograph.to_code(collatz_steps.python_function)

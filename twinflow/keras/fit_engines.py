@@ -16,6 +16,7 @@ import numpy as np
 from engine import context, nest
 from engine.ops.core import constant, placeholder
 from eager.function import Function
+from graph.func_graph import effect_ops
 from twinflow.keras import backend
 
 __all__ = ["make_engine"]
@@ -71,8 +72,7 @@ class GraphEngine:
         # variables first made by this build (optimizer slots...) are initialized once,
         # by get_session, never on every step
         inits = {id(v.initializer) for v in graph.get_collection("variables")}
-        effects = [op for op in built if op._opdef.stateful and op.type not in _READS
-                   and id(op) not in inits]
+        effects = [op for op in effect_ops(built) if id(op) not in inits]
         session = backend.get_session()  # initializes what is not initialized yet
         flat_feeds = nest.flatten(feeds)
         call = session.make_callable([nest.flatten(results), effects], flat_feeds)
@@ -88,10 +88,6 @@ class GraphEngine:
         if self._run is None or _signature(batch) != self._signature:
             self._build(batch)
         return self._run(batch)
-
-
-_READS = {"Placeholder", "Const", "VarHandleOp", "ReadVariableOp", "HashTableV2",
-          "VarIsInitializedOp", "LookupTableFindV2", "LookupTableSizeV2"}
 
 
 def _dtype(array):
