@@ -46,8 +46,8 @@ from graph.tensor import Operation
 from graph.variables_v1 import group
 from twinflow.compat.v1.graph_api import control_dependencies, device
 from twinflow import (  # noqa: F401,E402
-    autograph, compat, config, data, debugging, dtypes, errors, initializers, linalg,
-    lookup, math, nest, nn, random, strings, train)
+    autograph, compat, config, data, debugging, dtypes, errors, image, initializers,
+    linalg, lookup, math, nest, nn, random, strings, train)
 from engine.initializers import (  # noqa: F401,E402
     Constant as constant_initializer, Ones as ones_initializer,
     RandomNormal as random_normal_initializer, RandomUniform as random_uniform_initializer,

@@ -93,7 +93,18 @@ def _array():
 # output (so the forward value is reused), LeakyRelu, Softplus and Softsign the input.
 
 def _relu_grad(op, g):
-    return (where(greater(op.outputs[0], 0), g, 0),)
+    return (execute(RELU_GRAD, (g, op.outputs[0]), None, None),)
+
+
+def _relu_grad_kernel(gradients, features):
+    """TensorFlow's ReluGrad: gradients * (features > 0) (one pass, no np.where)."""
+    return gradients * (features > 0)
+
+
+RELU_GRAD = register(
+    "ReluGrad", _relu_grad_kernel, lambda inputs, attrs: [(inputs[0].dtype, inputs[0].shape)],
+    lambda op, g: (execute(RELU_GRAD, (g, op.inputs[1]), None, None), None),
+    same_dtype=(0, 1))
 
 
 def _relu6_grad(op, g):

@@ -38,6 +38,7 @@ from twinflow.compat.v1 import nn  # noqa: F401,E402  (TF1 spellings of tf.nn)
 from twinflow import lookup  # noqa: F401,E402
 from twinflow.compat.v1 import data  # noqa: F401,E402  (TF1 iterators)
 from twinflow import autograph  # noqa: F401,E402
+from twinflow.compat.v1 import image  # noqa: F401,E402
 from graph.config_proto import (  # noqa: F401,E402
     ConfigProto, GraphOptions, OptimizerOptions, RewriterConfig)
 from twinflow.debugging import (  # noqa: F401,E402  (TF1 kept them top-level)

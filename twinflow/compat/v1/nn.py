@@ -4,6 +4,13 @@ softmax cross-entropy, whose labels get no gradient."""
 from engine.ops import nn as _nn
 from engine.ops.core import stop_gradient
 from twinflow.nn import *  # noqa: F401,F403
+from engine.ops.conv import (  # noqa: F401
+    conv1d_v1 as conv1d, conv2d_backprop_filter, conv2d_backprop_input,
+    conv2d_transpose_v1 as conv2d_transpose, conv2d_v1 as conv2d, convolution_v1 as convolution,
+    depthwise_conv2d_v1 as depthwise_conv2d)
+from engine.ops.embedding import embedding_lookup_v1 as embedding_lookup  # noqa: F401
+from engine.ops.norm import fused_batch_norm  # noqa: F401
+from engine.ops.pool import avg_pool_v1 as avg_pool, max_pool_v1 as max_pool  # noqa: F401
 
 
 def _one_of(new, old, new_name, old_name):
