@@ -48,10 +48,11 @@ def gelu(x, approximate=False):
     return nn.gelu(x, approximate=approximate)
 
 
-_BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, elu, selu,
-                                    softplus, softsign, swish, gelu, exponential,
-                                    hard_sigmoid, leaky_relu, relu6)}
-_BY_NAME.update(silu=swish)
+_BY_NAME = {"linear": linear, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
+            "softmax": softmax, "elu": elu, "selu": selu, "softplus": softplus,
+            "softsign": softsign, "swish": swish, "silu": swish, "gelu": gelu,
+            "exponential": exponential, "hard_sigmoid": hard_sigmoid,
+            "leaky_relu": leaky_relu, "relu6": relu6}  # explicit: op functions share names
 
 
 def get(identifier):

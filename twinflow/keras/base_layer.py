@@ -33,8 +33,10 @@ class InputSpec:
 
 
 def _to_snake(name):
-    from engine.module import _camel_to_snake
-    return _camel_to_snake(name)
+    """Keras 2's rule: Conv2D -> conv2d, UpSampling1D -> up_sampling1d."""
+    import re
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
 
 
 class Layer(Module):
