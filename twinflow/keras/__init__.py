@@ -6,8 +6,8 @@ in the (default) Session — giving the same numbers in all three.
 """
 
 from twinflow.keras import (  # noqa: F401
-    activations, backend, callbacks, constraints, initializers, layers, losses, metrics,
-    optimizers, regularizers)
+    activations, backend, callbacks, constraints, datasets, initializers, layers, losses,
+    metrics, optimizers, regularizers)
 from twinflow.keras.functional import Input  # noqa: F401
 from twinflow.keras.models import Sequential  # noqa: F401
 from twinflow.keras.training import Model  # noqa: F401
