@@ -97,7 +97,11 @@ class Variable(TensorBase):
         self._resource = ResourceHandle(base, "variable", self._dtype,
                                         self._shape if self._validate_shape else None)
         self._initial_value = value
-        with context.name_scope(base) as scope:  # a graph names the ops "w", "w/Assign"...
+        executor = context.current_executor()
+        # a variable's ops ignore surrounding control dependencies (TensorFlow's init_scope)
+        clear = executor.control_dependencies(None) if hasattr(
+            executor, "control_dependencies") else contextlib.nullcontext()
+        with clear, context.name_scope(base) as scope:  # a graph names the ops "w", ...
             self._handle = execute(state.VAR_HANDLE, (), {"handle": self._resource,
                                                           "dtype": self._dtype,
                                                           "shape": self._shape}, scope)

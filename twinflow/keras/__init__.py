@@ -7,7 +7,7 @@ in the (default) Session — giving the same numbers in all three.
 
 from twinflow.keras import (  # noqa: F401
     activations, backend, callbacks, constraints, datasets, initializers, layers, losses,
-    metrics, optimizers, regularizers)
+    metrics, optimizers, regularizers, saving)
 from twinflow.keras.functional import Input  # noqa: F401
 from twinflow.keras.models import Sequential  # noqa: F401
 from twinflow.keras.training import Model  # noqa: F401

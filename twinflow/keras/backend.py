@@ -15,7 +15,8 @@ from graph.graph import get_default_graph, reset_default_graph
 from graph.session import Session, get_default_session
 
 __all__ = ["get_uid", "reset_uids", "clear_session", "floatx", "set_floatx", "epsilon",
-           "set_epsilon", "get_session", "set_session", "is_keras_tensor", "image_data_format"]
+           "set_epsilon", "get_session", "set_session", "is_keras_tensor", "image_data_format",
+           "get_value", "set_value"]
 
 _UIDS = collections.defaultdict(int)
 _FLOATX = ["float32"]
@@ -109,3 +110,15 @@ def set_session(session):
 def is_keras_tensor(x):
     from twinflow.keras.keras_tensor import KerasTensor
     return isinstance(x, KerasTensor)
+
+
+def get_value(x):
+    """A variable's (or tensor's) value as numpy, in either mode."""
+    from twinflow.keras.weights_io import read_values
+    return read_values([x])[0] if hasattr(x, "assign") else x.numpy()
+
+
+def set_value(x, value):
+    """Assigns a numpy value to a variable, in either mode."""
+    from twinflow.keras.weights_io import assign_values
+    assign_values(getattr(x, "name", "variable"), [x], [value])

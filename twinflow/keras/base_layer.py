@@ -190,7 +190,7 @@ class Layer(Module):
         rest = args[1:]
         if functional.has_keras_tensors(inputs):
             return functional.symbolic_call(self, inputs, rest, kwargs)
-        inputs = nest.map_structure(_as_tensor, inputs)
+        inputs = nest.map_structure(lambda x: _as_tensor(x, self._dtype), inputs)
         if not self.built:
             self._maybe_build(inputs)
         if "training" in kwargs and not self._accepts("training"):
@@ -247,10 +247,19 @@ def _batch_shape(kwargs):
     return None
 
 
-def _as_tensor(x):
-    if isinstance(x, TensorBase) or x is None:
-        return x._as_tensor() if isinstance(x, Variable) else x
-    return convert_to_tensor(x, dtype_hint=dtypes.float32)
+def _as_tensor(x, dtype=None):
+    """An input as a tensor; floating inputs are cast to the layer's dtype, as Keras 2's
+    autocasting does (float64 numpy data feeds a float32 model)."""
+    if x is None:
+        return x
+    if isinstance(x, Variable):
+        x = x._as_tensor()
+    if not isinstance(x, TensorBase):
+        x = convert_to_tensor(x, dtype_hint=dtype or dtypes.float32)
+    if dtype is not None and x.dtype.is_floating and x.dtype != dtype:
+        from engine.ops.math import cast
+        x = cast(x, dtype)
+    return x
 
 
 def _unique(items):

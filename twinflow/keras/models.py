@@ -11,8 +11,11 @@ from __future__ import annotations
 from engine import nest
 from twinflow.keras.functional import Input, InputLayer, KerasTensor, nodes_between
 from twinflow.keras.training import Model
+from twinflow.keras.saving import (  # noqa: F401  (tf.keras.models' names)
+    load_model, model_from_config, model_from_json, save_model)
 
-__all__ = ["Functional", "Sequential", "Model", "clone_model"]
+__all__ = ["Functional", "Sequential", "Model", "clone_model", "load_model", "save_model",
+           "model_from_config", "model_from_json"]
 
 
 class Functional(Model):
@@ -66,6 +69,12 @@ class Functional(Model):
     def get_config(self):
         from twinflow.keras.saving import functional_config
         return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from twinflow.keras.model_config import model_from_config
+        return model_from_config({"class_name": "Functional", "config": config},
+                                 custom_objects)
 
 
 class Sequential(Functional):
@@ -147,23 +156,20 @@ class Sequential(Functional):
         return x
 
     def get_config(self):
-        from twinflow.keras.saving import layer_config
-        config = {"name": self.name, "layers": [layer_config(layer)
-                                                for layer in self._stack]}
-        if self._input is not None:
-            config["build_input_shape"] = list(self._input.shape.as_list())
-        return config
+        from twinflow.keras.model_config import sequential_config
+        return sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from twinflow.keras.model_config import model_from_config
+        return model_from_config({"class_name": "Sequential", "config": config},
+                                 custom_objects)
 
 
 def clone_model(model, input_tensors=None, clone_function=None):
     """A new model of the same architecture with freshly initialized weights."""
-    from twinflow.keras.saving import model_from_config
-    return model_from_config(model_config_dict(model))
-
-
-def model_config_dict(model):
-    from twinflow.keras.saving import layer_config
-    return layer_config(model)
+    from twinflow.keras.model_config import clone_model as clone
+    return clone(model, input_tensors, clone_function)
 
 
 def _unique(items):

@@ -1,168 +1,24 @@
-"""tf.keras.optimizers (Keras 2's OptimizerV2 rules): SGD, Adam, RMSprop, Adagrad.
+"""tf.keras.optimizers (Keras 2's OptimizerV2 rules): SGD, Adam, AdamW, RMSprop, Adagrad,
+Adadelta, Adamax, Nadam.
 
 `apply_gradients` runs the shared ResourceApply* kernels of engine/ops/training.py
-(the TF1 optimizers use the same ones), so every mode steps by the same numbers. Slots
-("m", "v", "momentum", ...) are non-trainable variables made on first use — outside
-the graph when that first use is inside tf.function — and `iterations` counts steps.
+where TensorFlow has one (the TF1 optimizers use the same ones), and composes public
+ops otherwise, so every mode steps by the same numbers. Slots ("m", "v", "momentum",
+...) are non-trainable variables made on first use — outside the graph when that first
+use is inside tf.function — and `iterations` counts steps. The learning rate, as in
+Keras 2, becomes a variable on first use, so a callback that sets it changes what an
+already traced train step (or a built TF1 training op) uses.
 """
 
 from __future__ import annotations
 
-from engine import dtypes
-from engine.ops import linalg, math, training
-from engine.ops.array import zeros
-from engine.ops.core import convert_to_tensor
+from engine.ops import math, training
 from engine.variables import Variable
 from twinflow.keras import schedules
+from twinflow.keras.optimizer_base import Optimizer
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get", "schedules", "legacy"]
-
-
-class Optimizer:
-    """Base class: hyperparameters, slots, gradient clipping and `apply_gradients`."""
-
-    def __init__(self, name, learning_rate=0.001, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, **kwargs):
-        if sum(x is not None for x in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError("Cannot accept more than one of `clipnorm`, `clipvalue`, and "
-                             "`global_clipnorm`.")
-        self._name = name
-        self._learning_rate = kwargs.pop("lr", learning_rate)
-        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, \
-            global_clipnorm
-        self._slots = {}        # (id(var), slot name) -> slot variable
-        self._iterations = None
-        self._weights = []
-
-    # -- hyperparameters ---------------------------------------------------------------
-    @property
-    def iterations(self):
-        """The number of apply_gradients calls so far (an int64 variable)."""
-        if self._iterations is None:
-            self._iterations = Variable(0, name=f"{self._name}/iter", trainable=False,
-                                        dtype=dtypes.int64)
-            self._weights.insert(0, self._iterations)
-        return self._iterations
-
-    @property
-    def learning_rate(self):
-        return self._learning_rate
-
-    @learning_rate.setter
-    def learning_rate(self, value):
-        if isinstance(self._learning_rate, Variable):
-            self._learning_rate.assign(value)
-        else:
-            self._learning_rate = value
-
-    lr = learning_rate
-
-    def _lr(self, dtype):
-        """The learning rate now: a schedule is evaluated at `iterations`."""
-        rate = self._learning_rate
-        if isinstance(rate, schedules.LearningRateSchedule):
-            rate = rate(self.iterations)
-        return math.cast(convert_to_tensor(rate), dtype)
-
-    @property
-    def variables(self):
-        """iterations, then every slot, in creation order."""
-        return list(self._weights)
-
-    def get_weights(self):
-        from twinflow.keras.weights_io import read_values
-        return read_values(self.variables)
-
-    def set_weights(self, weights):
-        from twinflow.keras.weights_io import assign_values
-        assign_values(self._name, self.variables, weights)
-
-    def _checkpoint_children(self):
-        children = {"iter": self.iterations}
-        for (_, name), slot in self._slots.items():
-            children[slot.name.split(":")[0].replace("/", "_")] = slot
-        return children
-
-    # -- slots ----------------------------------------------------------------------------
-    def add_slot(self, var, slot_name, initializer="zeros"):
-        """The slot `slot_name` of `var` (made the first time, zeros or a constant)."""
-        key = (id(var), slot_name)
-        slot = self._slots.get(key)
-        if slot is None:
-            shape, dtype = var.shape.as_list(), var.dtype
-            value = (lambda: zeros(shape, dtype)) if initializer == "zeros" else \
-                (lambda: math.cast(initializer, dtype) + zeros(shape, dtype))
-            base = var.name.split(":")[0]
-            slot = Variable(value, name=f"{self._name}/{base}/{slot_name}", trainable=False,
-                            dtype=dtype)
-            self._slots[key] = slot
-            self._weights.append(slot)
-        return slot
-
-    def get_slot(self, var, slot_name):
-        return self._slots[(id(var), slot_name)]
-
-    # -- applying -------------------------------------------------------------------------
-    def _clip_gradients(self, grads):
-        if self.clipvalue is not None:
-            return [None if g is None else math.clip_by_value(g, -self.clipvalue,
-                                                               self.clipvalue) for g in grads]
-        if self.clipnorm is not None:
-            return [None if g is None else linalg.clip_by_norm(g, self.clipnorm)
-                    for g in grads]
-        if self.global_clipnorm is not None:
-            present = [g for g in grads if g is not None]
-            clipped, _ = linalg.clip_by_global_norm(present, self.global_clipnorm)
-            it = iter(clipped)
-            return [None if g is None else next(it) for g in grads]
-        return grads
-
-    def apply_gradients(self, grads_and_vars, name=None, **kwargs):
-        """One step for each (gradient, variable); None gradients are skipped.
-
-        Raises:
-            ValueError: no variable has a gradient.
-        """
-        pairs = list(grads_and_vars)
-        grads = self._clip_gradients([g for g, _ in pairs])
-        pairs = [(g, v) for g, (_, v) in zip(grads, pairs) if g is not None]
-        if not pairs:
-            raise ValueError("No gradients provided for any variable: "
-                             f"{[v.name for _, v in grads_and_vars]}.")
-        iterations = self.iterations
-        for grad, var in pairs:
-            self._create_slots(var)
-        for grad, var in pairs:
-            self._apply_dense(convert_to_tensor(grad), var)
-            if var.constraint is not None:
-                var.assign(var.constraint(var.read_value()))
-        return iterations.assign_add(1)
-
-    def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
-        """Differentiates a callable loss with a tape, then applies the gradients."""
-        from eager.tape import GradientTape
-        tape = tape or GradientTape()
-        with tape:
-            value = loss() if callable(loss) else loss
-        var_list = var_list() if callable(var_list) else list(var_list)
-        grads = tape.gradient(value, var_list, output_gradients=grad_loss)
-        return self.apply_gradients(zip(grads, var_list))
-
-    def _create_slots(self, var):
-        pass
-
-    def _apply_dense(self, grad, var):
-        raise NotImplementedError
-
-    def get_config(self):
-        rate = self._learning_rate
-        return {"name": self._name, "learning_rate": rate.get_config() if isinstance(
-            rate, schedules.LearningRateSchedule) else float(rate)}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "Nadam", "get", "serialize", "deserialize", "schedules", "legacy"]
 
 class SGD(Optimizer):
     """var -= lr * grad; with momentum: v = momentum * v - lr * grad; var += v."""
@@ -175,9 +31,10 @@ class SGD(Optimizer):
                              f"momentum={momentum}")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
-    def _create_slots(self, var):
+    def _create_slots(self, var_list):
         if self.momentum:
-            self.add_slot(var, "momentum")
+            for var in var_list:
+                self.add_slot(var, "momentum")
 
     def _apply_dense(self, grad, var):
         lr = self._lr(var.dtype)
@@ -200,17 +57,15 @@ class Adam(Optimizer):
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self.amsgrad = amsgrad
 
-    def _create_slots(self, var):
-        self.add_slot(var, "m")
-        self.add_slot(var, "v")
-        if self.amsgrad:
-            self.add_slot(var, "vhat")
+    def _create_slots(self, var_list):
+        for slot in ("m", "v") + (("vhat",) if self.amsgrad else ()):
+            for var in var_list:
+                self.add_slot(var, slot)
 
     def _apply_dense(self, grad, var):
         dtype = var.dtype
-        step = math.cast(self.iterations.read_value() + 1, dtype)
-        beta_1, beta_2 = (math.cast(convert_to_tensor(b), dtype) for b in (self.beta_1,
-                                                                             self.beta_2))
+        step = self._step(dtype)
+        beta_1, beta_2 = self._hyper(self.beta_1, dtype), self._hyper(self.beta_2, dtype)
         b1_power, b2_power = math.pow(beta_1, step), math.pow(beta_2, step)
         lr = self._lr(dtype)
         m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
@@ -220,16 +75,53 @@ class Adam(Optimizer):
         return self._amsgrad(var, m, v, grad, lr, beta_1, beta_2, b1_power, b2_power)
 
     def _amsgrad(self, var, m, v, grad, lr, beta_1, beta_2, b1_power, b2_power):
-        vhat = self.get_slot(var, "vhat")
-        lr_t = lr * math.sqrt(1.0 - b2_power) / (1.0 - b1_power)
-        m_t = m.assign(m * beta_1 + grad * (1.0 - beta_1))
-        v_t = v.assign(v * beta_2 + math.square(grad) * (1.0 - beta_2))
+        """TensorFlow's ApplyAdamWithAmsgrad, composed from public ops."""
+        vhat, one = self.get_slot(var, "vhat"), self._hyper(1.0, var.dtype)
+        alpha = lr * math.sqrt(one - b2_power) / (one - b1_power)
+        m_t = m.assign(m + (grad - m) * (one - beta_1))
+        v_t = v.assign(v + (math.square(grad) - v) * (one - beta_2))
         vhat_t = vhat.assign(math.maximum(vhat, v_t))
-        return var.assign_sub(lr_t * m_t / (math.sqrt(vhat_t) + self.epsilon))
+        return var.assign_sub((m_t * alpha) / (math.sqrt(vhat_t) + self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), Keras's rule: before the
+    Adam step every trainable variable shrinks, var -= var * weight_decay * lr."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, name="AdamW", **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, **kwargs)
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: "
+                             "weight_decay=None")
+        self.weight_decay = float(weight_decay)
+        self._exclude_ids, self._exclude_names = set(), ()
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Variables (or variables whose name contains one of `var_names`) not decayed."""
+        self._exclude_ids |= {id(v) for v in var_list or ()}
+        self._exclude_names = tuple(var_names or ())
+
+    def _decays(self, var):
+        name = var.name
+        return id(var) not in self._exclude_ids and not any(
+            part in name for part in self._exclude_names)
+
+    def _prepare(self, pairs):
+        decays = []
+        for _, var in pairs:
+            if self.weight_decay and self._decays(var):
+                lr = self._lr(var.dtype)
+                decays.append(var.assign_sub(var * self._hyper(self.weight_decay,
+                                                               var.dtype) * lr))
+        return decays
+
+    def get_config(self):
+        return {**super().get_config(), "weight_decay": self.weight_decay}
 
 
 class RMSprop(Optimizer):
@@ -241,12 +133,12 @@ class RMSprop(Optimizer):
         super().__init__(name, learning_rate, **kwargs)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
-    def _create_slots(self, var):
-        self.add_slot(var, "rms")
-        if self.momentum:
-            self.add_slot(var, "momentum")
-        if self.centered:
-            self.add_slot(var, "mg")
+    def _create_slots(self, var_list):
+        names = ("rms",) + (("momentum",) if self.momentum else ()) + \
+            (("mg",) if self.centered else ())
+        for slot in names:
+            for var in var_list:
+                self.add_slot(var, slot)
 
     def _apply_dense(self, grad, var):
         lr, rms = self._lr(var.dtype), self.get_slot(var, "rms")
@@ -277,10 +169,14 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  name="Adagrad", **kwargs):
         super().__init__(name, learning_rate, **kwargs)
+        if initial_accumulator_value < 0.0:
+            raise ValueError("initial_accumulator_value must be non-negative: "
+                             f"{initial_accumulator_value}")
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
 
-    def _create_slots(self, var):
-        self.add_slot(var, "accumulator", self.initial_accumulator_value)
+    def _create_slots(self, var_list):
+        for var in var_list:
+            self.add_slot(var, "accumulator", self.initial_accumulator_value)
 
     def _apply_dense(self, grad, var):
         return training.apply_adagrad_v2(var, self.get_slot(var, "accumulator"),
@@ -291,22 +187,171 @@ class Adagrad(Optimizer):
                 "initial_accumulator_value": self.initial_accumulator_value}
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+class Adadelta(Optimizer):
+    """TensorFlow's ApplyAdadelta, composed from public ops:
+    accum = rho * accum + (1 - rho) * g^2;
+    update = sqrt(accum_var + eps) * rsqrt(accum + eps) * g;
+    var -= lr * update; accum_var = rho * accum_var + (1 - rho) * update^2."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="Adadelta",
+                 **kwargs):
+        super().__init__(name, learning_rate, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _create_slots(self, var_list):
+        for slot in ("accum_grad", "accum_var"):
+            for var in var_list:
+                self.add_slot(var, slot)
+
+    def _apply_dense(self, grad, var):
+        dtype = var.dtype
+        lr, rho, eps = self._lr(dtype), self._hyper(self.rho, dtype), \
+            self._hyper(self.epsilon, dtype)
+        one_minus_rho = self._hyper(1.0, dtype) - rho
+        accum, accum_var = self.get_slot(var, "accum_grad"), self.get_slot(var, "accum_var")
+        accum_t = accum.assign(accum * rho + math.square(grad) * one_minus_rho)
+        update = math.sqrt(accum_var + eps) * math.rsqrt(accum_t + eps) * grad
+        var_t = var.assign_sub(update * lr)
+        return [var_t, accum_var.assign(accum_var * rho + math.square(update) * one_minus_rho)]
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
-def get(identifier):
-    """An optimizer from a name ("adam") or itself.
+class Adamax(Optimizer):
+    """TensorFlow's ApplyAdaMax, composed from public ops: m += (g - m) * (1 - beta_1);
+    v = max(beta_2 * v, |g|); var -= lr / (1 - beta_1^t) * m / (v + epsilon)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 name="Adamax", **kwargs):
+        super().__init__(name, learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _create_slots(self, var_list):
+        for slot in ("m", "v"):
+            for var in var_list:
+                self.add_slot(var, slot)
+
+    def _apply_dense(self, grad, var):
+        dtype = var.dtype
+        lr, beta_1, beta_2 = self._lr(dtype), self._hyper(self.beta_1, dtype), \
+            self._hyper(self.beta_2, dtype)
+        one = self._hyper(1.0, dtype)
+        b1_power = math.pow(beta_1, self._step(dtype))
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        m_t = m.assign(m + (grad - m) * (one - beta_1))
+        v_t = v.assign(math.maximum(beta_2 * v, math.abs(grad)))
+        return var.assign_sub(lr / (one - b1_power) * (m_t / (v_t + self._hyper(
+            self.epsilon, dtype))))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum, Keras 2's rule (Dozat): the momentum schedule
+    mu_t = beta_1 * (1 - 0.5 * 0.96^(0.004 t)) and its running product, kept in the
+    `momentum_cache` weight, correct the first moment."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 name="Nadam", schedule_decay=0.004, **kwargs):
+        kwargs.pop("decay", None)  # Keras 2: `decay` is the schedule's, not the rate's
+        if isinstance(kwargs.get("lr", learning_rate), (schedules.LearningRateSchedule,
+                                                         dict)):
+            raise ValueError("The Nadam optimizer does not support "
+                             "tf.keras.optimizers.LearningRateSchedules as the learning rate.")
+        super().__init__(name, learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.schedule_decay = float(schedule_decay)
+        self._m_cache, self._coefficients = None, None
+
+    def _create_slots(self, var_list):
+        if self._m_cache is None:
+            self._m_cache = Variable(1.0, name=f"{self._name}/momentum_cache",
+                                     trainable=False, dtype=var_list[0].dtype)
+            self._weights.append(self._m_cache)
+        for slot in ("m", "v"):
+            for var in var_list:
+                self.add_slot(var, slot)
+
+    def _prepare(self, pairs):
+        """OptimizerV2's _prepare_local: the schedule, updated once per step."""
+        dtype = self._m_cache.dtype
+        step = self._step(dtype)
+        beta_1 = self._hyper(self.beta_1, dtype)
+        decay_base = self._hyper(0.96, dtype)
+        decay = self.schedule_decay
+        m_t = beta_1 * (1.0 - 0.5 * math.pow(decay_base, decay * step))
+        m_t_1 = beta_1 * (1.0 - 0.5 * math.pow(decay_base, decay * (step + 1.0)))
+        m_schedule_new = self._m_cache.assign(self._m_cache.read_value() * m_t)
+        m_schedule_next = m_schedule_new * m_t_1
+        self._coefficients = (m_t, m_t_1, m_schedule_new, m_schedule_next)
+        return [m_schedule_new]
+
+    def _apply_dense(self, grad, var):
+        dtype = var.dtype
+        m_t_coef, m_t_1, m_schedule_new, m_schedule_next = self._coefficients
+        beta_1, beta_2 = self._hyper(self.beta_1, dtype), self._hyper(self.beta_2, dtype)
+        beta_2_power = math.pow(beta_2, self._step(dtype))
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        g_prime = grad / (1.0 - m_schedule_new)
+        m_t = m.assign(beta_1 * m + (1.0 - beta_1) * grad)
+        m_t_prime = m_t / (1.0 - m_schedule_next)
+        v_t = v.assign(beta_2 * v + (1.0 - beta_2) * math.square(grad))
+        v_t_prime = v_t / (1.0 - beta_2_power)
+        m_t_bar = (1.0 - m_t_coef) * g_prime + m_t_1 * m_t_prime
+        return var.assign_sub(self._lr(dtype) * m_t_bar / (math.sqrt(v_t_prime) +
+                                                           self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "schedule_decay": self.schedule_decay}
+
+
+_CLASSES = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta,
+                                          Adamax, Nadam)}
+_BY_NAME = {name.lower(): cls for name, cls in _CLASSES.items()}
+
+
+def get(identifier, custom_objects=None):
+    """An optimizer from a name ("adam"), a config dict, or itself.
 
     Raises:
         ValueError: an unknown name.
     """
     if isinstance(identifier, Optimizer):
         return identifier
-    cls = _BY_NAME.get(str(identifier).lower())
+    if isinstance(identifier, dict):
+        return deserialize(identifier, custom_objects)
+    cls = (custom_objects or {}).get(identifier) if isinstance(identifier, str) else None
+    cls = cls or _BY_NAME.get(str(identifier).lower())
     if cls is None:
         raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
     return cls()
 
 
-class legacy:  # noqa: N801 - tf.keras.optimizers.legacy (TF1-style Keras code uses these)
+def serialize(optimizer):
+    """{"class_name": ..., "config": ...}: what a saved model's compile config holds."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """The optimizer a `serialize` dict describes.
+
+    Raises:
+        ValueError: an unknown class name.
+    """
+    name = config.get("class_name")
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name) or \
+        _BY_NAME.get(str(name).lower())
+    if cls is None:
+        raise ValueError(f"Unknown optimizer: '{name}'. Please ensure you are using a "
+                         "`keras.utils.custom_object_scope` and that this object is "
+                         "included in the scope.")
+    return cls.from_config(config.get("config", {}))
+
+
+class legacy:  # noqa: N801 - tf.keras.optimizers.legacy (Keras 2's OptimizerV2 names)
     SGD, Adam, RMSprop, Adagrad, Optimizer = SGD, Adam, RMSprop, Adagrad, Optimizer
+    Adadelta, Adamax, Nadam = Adadelta, Adamax, Nadam

@@ -9,7 +9,7 @@ from engine.ops import math
 from engine.ops.core import convert_to_tensor
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay",
-           "CosineDecay", "InverseTimeDecay", "PolynomialDecay"]
+           "CosineDecay", "InverseTimeDecay", "PolynomialDecay", "serialize", "deserialize"]
 
 
 class LearningRateSchedule:
@@ -28,6 +28,10 @@ class LearningRateSchedule:
 
 def _step(step):
     return math.cast(convert_to_tensor(step), dtypes.float32)
+
+
+def _float32(value):
+    return math.cast(convert_to_tensor(value), dtypes.float32)
 
 
 class ExponentialDecay(LearningRateSchedule):
@@ -80,7 +84,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 
 class PolynomialDecay(LearningRateSchedule):
-    """(initial - end) * (1 - step / decay_steps) ^ power + end."""
+    """(initial - end) * (1 - step / decay_steps) ^ power + end; with `cycle`, decay_steps
+    grows to the next multiple of itself past the step instead of the step stopping."""
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
                  power=1.0, cycle=False, name=None):
@@ -89,20 +94,66 @@ class PolynomialDecay(LearningRateSchedule):
             power, cycle, name
 
     def __call__(self, step):
-        step = math.minimum(_step(step), float(self.decay_steps))
-        frac = 1.0 - step / float(self.decay_steps)
-        return (float(self.initial_learning_rate) - float(self.end_learning_rate)) * \
-            math.pow(frac, float(self.power)) + float(self.end_learning_rate)
+        step, decay_steps = _step(step), _float32(self.decay_steps)
+        if self.cycle:
+            multiplier = math.where(math.equal(step, 0.0), 1.0,
+                                    math.ceil(step / float(self.decay_steps)))
+            decay_steps = decay_steps * multiplier
+        else:
+            step = math.minimum(step, decay_steps)
+        frac = 1.0 - step / decay_steps
+        initial, end = _float32(self.initial_learning_rate), _float32(self.end_learning_rate)
+        return (initial - end) * math.pow(frac, float(self.power)) + end
 
 
 class CosineDecay(LearningRateSchedule):
-    """initial * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha)."""
+    """initial * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha); with
+    warmup_steps, first a linear ramp from initial to warmup_target, then the decay from
+    warmup_target (Keras 2.12's schedule)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None):
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None,
+                 warmup_target=None, warmup_steps=0):
         self.initial_learning_rate, self.decay_steps, self.alpha, self.name = \
             initial_learning_rate, decay_steps, alpha, name
+        self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
+
+    def _decay(self, step, decay_steps, decay_from):
+        completed = step / decay_steps
+        cosine = 0.5 * (1.0 + math.cos(_float32(_pymath.pi) * completed))
+        return decay_from * ((1.0 - self.alpha) * cosine + self.alpha)
 
     def __call__(self, step):
-        p = math.minimum(_step(step), float(self.decay_steps)) / float(self.decay_steps)
-        cosine = 0.5 * (1.0 + math.cos(_pymath.pi * p))
-        return float(self.initial_learning_rate) * ((1.0 - self.alpha) * cosine + self.alpha)
+        initial, decay_steps = _float32(self.initial_learning_rate), _float32(self.decay_steps)
+        step = _step(step)
+        if self.warmup_target is None:
+            return self._decay(math.minimum(step, decay_steps), decay_steps, initial)
+        warmup_steps, target = _float32(self.warmup_steps), _float32(self.warmup_target)
+        step = math.minimum(step, decay_steps + warmup_steps)
+        warm = (target - initial) * (step / warmup_steps) + initial
+        return math.where(step < warmup_steps, warm,
+                          self._decay(step - warmup_steps, decay_steps, target))
+
+
+_CLASSES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay,
+                                          PiecewiseConstantDecay, PolynomialDecay,
+                                          CosineDecay)}
+
+
+def serialize(schedule):
+    """{"class_name": ..., "config": ...} (what an optimizer's config stores)."""
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """The schedule a `serialize` dict describes.
+
+    Raises:
+        ValueError: an unknown class name.
+    """
+    name = config.get("class_name")
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown decay: '{name}'. Please ensure you are using a "
+                         "`keras.utils.custom_object_scope` and that this object is "
+                         "included in the scope.")
+    return cls.from_config(config.get("config", {}))

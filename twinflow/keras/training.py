@@ -64,6 +64,8 @@ class Model(Layer):
                 jit_compile=None, **kwargs):
         """Sets the optimizer, loss and metrics (objects or names) for fit/evaluate."""
         self.optimizer = optimizers.get(optimizer)
+        self._compile_config = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                                "run_eagerly": run_eagerly}  # what model.save records
         self.compiled_loss = _LossContainer(loss, loss_weights)
         self._loss_tracker = metrics_mod.Mean(name="loss")
         self._compiled_metrics = [metrics_mod.get(m, self.compiled_loss.first())
@@ -122,6 +124,8 @@ class Model(Layer):
 
     def _update_metrics(self, loss, y, y_pred, sample_weight):
         self._loss_tracker.update_state(loss)
+        if self._compiled_metrics and y is not None and not nest.is_nested(y_pred):
+            y, y_pred, sample_weight = losses_mod.match_dtype_and_rank(y, y_pred, sample_weight)
         for metric in self._compiled_metrics:
             metric.update_state(y, y_pred, sample_weight)
         return {m.name: m.result() for m in self.metrics}
@@ -148,9 +152,9 @@ class Model(Layer):
         data = make_data(x, y, sample_weight, batch_size, shuffle, class_weight,
                          steps_per_epoch)
         verbose = 1 if verbose == "auto" else verbose
-        history = cbks.History()
-        callback_list = [history] + ([cbks.ProgbarLogger()] if verbose else []) + \
-            list(callbacks or [])
+        history = cbks.History()  # last, as in Keras 2: it records what callbacks add
+        callback_list = ([cbks.ProgbarLogger()] if verbose else []) + \
+            list(callbacks or []) + [history]
         run = cbks.CallbackList(callback_list, self, {"epochs": epochs, "steps": data.steps,
                                                       "verbose": verbose})
         self.stop_training = False
@@ -239,7 +243,22 @@ class Model(Layer):
 
     def save(self, filepath, overwrite=True, save_format=None, **kwargs):
         from twinflow.keras.saving import save_model
-        save_model(self, filepath)
+        save_model(self, filepath, overwrite, save_format=save_format, **kwargs)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional model from its config (Keras 2's Model.from_config); subclasses
+        are made with cls(**config)."""
+        if "input_layers" in config and "layers" in config:
+            from twinflow.keras.model_config import model_from_config
+            return model_from_config({"class_name": "Functional", "config": config},
+                                     custom_objects)
+        return cls(**config)
+
+    def to_json(self, **kwargs):
+        """The architecture as JSON (Keras 2's {"class_name", "config", ...})."""
+        from twinflow.keras.saving import model_to_json
+        return model_to_json(self, **kwargs)
 
 
 class _LossContainer:
@@ -258,6 +277,8 @@ class _LossContainer:
         if self._losses is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         if not nest.is_nested(self._losses):
+            y_true, y_pred, sample_weight = losses_mod.match_dtype_and_rank(
+                y_true, y_pred, sample_weight)
             total = self._losses(y_true, y_pred, sample_weight)
         else:
             pairs = zip(nest.flatten(self._losses), nest.flatten(y_true),
@@ -265,7 +286,8 @@ class _LossContainer:
             weights = nest.flatten(self._weights) if self._weights is not None else None
             total = None
             for i, (fn, yt, yp) in enumerate(pairs):
-                term = fn(yt, yp, sample_weight)
+                yt, yp, sw = losses_mod.match_dtype_and_rank(yt, yp, sample_weight)
+                term = fn(yt, yp, sw)
                 if weights is not None:
                     term = term * float(weights[i])
                 total = term if total is None else total + term

@@ -62,7 +62,14 @@ class Dense(Layer):
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": _constraint(self.kernel_constraint),
+                "bias_constraint": _constraint(self.bias_constraint)}
+
+
+def _constraint(c):
+    return None if c is None else {"class_name": type(c).__name__, "config": c.get_config()}
 
 
 class Activation(Layer):
@@ -123,10 +130,10 @@ class Reshape(Layer):
         self.target_shape = tuple(target_shape)
 
     def call(self, inputs):
-        return array.reshape(inputs, array.concat(
-            [array.shape(inputs)[:1], list(self.target_shape)], 0)) \
-            if inputs.shape[0] is None else array.reshape(
-                inputs, [inputs.shape[0], *self.target_shape])
+        if -1 in self.target_shape:  # the batch size must come from the data
+            return array.reshape(inputs, array.concat(
+                [array.shape(inputs)[:1], list(self.target_shape)], 0))
+        return array.reshape(inputs, [-1, *self.target_shape])  # static shape known
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}

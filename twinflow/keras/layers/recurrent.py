@@ -489,6 +489,7 @@ class Bidirectional(Layer):
                              f"one of {{\"sum\", \"mul\", \"ave\", \"concat\", None}}")
         if weights is not None:
             raise NotImplementedError("Bidirectional(weights=...): call set_weights once built")
+        kwargs.setdefault("dtype", layer.dtype)  # a wrapper computes in its layer's dtype
         super().__init__(**kwargs)
         self._layer_config = serialize_layer(layer)
         self._backward_config = None if backward_layer is None else serialize_layer(backward_layer)
@@ -570,6 +571,7 @@ class TimeDistributed(Layer):
         if not isinstance(layer, Layer):
             raise ValueError(f"Please initialize `TimeDistributed` layer with a "
                              f"`tf.keras.layers.Layer` instance. Received: {layer}")
+        kwargs.setdefault("dtype", layer.dtype)  # compute in the wrapped layer's dtype
         super().__init__(**kwargs)
         self.layer = layer
         self.supports_masking = True
