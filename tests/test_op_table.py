@@ -213,6 +213,7 @@ _TESTED_ELSEWHERE = {
     "TensorListFromTensor", "TensorListGather", "TensorListScatterIntoExistingList",
     "TensorListLength", "TensorListZerosLike",  # test_tensor_array.py
     "PartitionedCall", "StatefulPartitionedCall",  # test_function.py
+    "RaggedTensorToTensor",  # test_keras_preprocessing.py
 }
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from engine import dtypes, errors
 from engine.context import execute
 from engine.infer import broadcast_shape
-from engine.registry import register
+from engine.registry import NO_GRADIENT, register
 from engine.shapes import TensorShape
 
 __all__ = ["join", "length", "lower", "upper", "split", "to_number", "as_string",
@@ -284,3 +284,29 @@ def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
     values, splits = execute(SPLIT, (source,), {"sep": sep_bytes, "maxsplit": maxsplit},
                              name)
     return values if scalar else RaggedStrings(values, splits)
+
+
+def _ragged_to_dense_kernel(values, row_splits, default_value, width):
+    """Rows values[splits[i]:splits[i+1]] padded (or cut) to `width` (-1: the longest)."""
+    splits = np.asarray(row_splits, dtype=np.int64)
+    lengths = np.diff(splits)
+    n = int(width) if width >= 0 else int(lengths.max(initial=0))
+    dense = np.full((len(lengths), n), np.asarray(default_value).item(), dtype=values.dtype)
+    for i, (a, b) in enumerate(zip(splits[:-1], splits[1:])):  # one slice copy per row
+        row = values[a:b][:n]
+        dense[i, :len(row)] = row
+    return dense
+
+
+RAGGED_TO_DENSE = register(
+    "RaggedTensorToTensor", _ragged_to_dense_kernel,
+    lambda inputs, attrs: [(inputs[0].dtype, TensorShape(
+        [None, attrs["width"] if attrs["width"] >= 0 else None]))], NO_GRADIENT)
+
+
+def ragged_to_dense(ragged, default_value=b"", width=-1, name=None):
+    """A RaggedStrings as a dense [rows, width] tensor (graph-friendly to_tensor)."""
+    from engine.ops.core import convert_to_tensor
+    default = convert_to_tensor(default_value, dtype=ragged.values.dtype)
+    return execute(RAGGED_TO_DENSE, (ragged.values, ragged.row_splits, default),
+                   {"width": int(width)}, name)

@@ -21,3 +21,5 @@ from twinflow.keras.layers.reshaping import (  # noqa: F401
 
 Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
 Convolution1D, MaxPool1D, AvgPool1D = Conv1D, MaxPooling1D, AveragePooling1D
+from twinflow.keras.layers.preprocessing import (  # noqa: F401
+    IntegerLookup, StringLookup, TextVectorization)
