@@ -1,4 +1,4 @@
-"""Keras convolution and pooling layers: numbers vs the tf.nn ops / numpy, eager ==
+"""Keras core, convolution and pooling layers: numbers vs the tf.nn ops / numpy, eager ==
 graph, configs, one training step, and a small CNN fitting in all three modes."""
 
 import numpy as np
@@ -13,6 +13,14 @@ L = keras.layers
 
 
 @pytest.mark.parametrize("factory, shape", [
+    (lambda: L.Dense(3, activation="tanh", kernel_regularizer="l2"), (2, 4)),
+    (lambda: L.Dense(2), (2, 3, 4)),
+    (lambda: L.Activation("relu"), (2, 4)),
+    (lambda: L.Dropout(0.5), (2, 4)),
+    (lambda: L.Flatten(), (2, 3, 2)),
+    (lambda: L.Reshape((3, 2)), (2, 6)),
+    (lambda: L.Permute((2, 1)), (2, 3, 4)),
+    (lambda: L.RepeatVector(3), (2, 4)),
     (lambda: L.Conv2D(4, 3, padding="same", activation="relu"), (2, 6, 5, 3)),
     (lambda: L.Conv2D(2, (3, 2), strides=2), (2, 7, 6, 1)),
     (lambda: L.Conv1D(3, 2, dilation_rate=2), (2, 9, 2)),
@@ -29,7 +37,7 @@ L = keras.layers
 ])
 def test_layer_eager_graph_config_and_training(factory, shape):
     check_layer(factory, shape, fit=bool(factory().__class__.__name__.startswith(
-        ("Conv", "Depthwise", "Separable"))))
+        ("Conv", "Depthwise", "Separable", "Dense"))))
 
 
 def test_conv2d_matches_a_numpy_reference():
