@@ -8,8 +8,6 @@ values (a folded constant, a fused result) are PlanTensors.
 
 from __future__ import annotations
 
-import networkx as nx
-
 from engine.shapes import TensorShape
 
 __all__ = ["PlanNode", "PlanTensor", "from_ops", "substitute", "remove_dead", "to_networkx",
@@ -96,6 +94,7 @@ def remove_dead(nodes, keep_ids, keep_ops=()):
 
 def to_networkx(nodes):
     """The data-flow structure of a plan (node index -> consumer index)."""
+    import networkx as nx  # only when asked: `import twinflow` stays fast
     graph = nx.DiGraph()
     producer = {}
     for i, node in enumerate(nodes):
