@@ -107,7 +107,7 @@ class ConcreteFunction:
         return self._call_flat(tensors)
 
     def __repr__(self):
-        return f"<ConcreteFunction {self.name}({sig.describe_key(self.key)})>"
+        return f"<ConcreteFunction {self.name}({sig.describe_key(self.key[1])})>"
 
 
 _TENSOR = object()  # marks a tensor output's place in the output template

@@ -319,3 +319,11 @@ def test_tensor_spec():
         tf.TensorSpec([4, 3], tf.int32))
     assert merged.shape.as_list() == [None, 3]
     assert repr(tf.TensorSpec(None)) == "TensorSpec(shape=None, dtype=tf.float32, name=None)"
+
+
+def test_string_elements_go_through_string_ops_in_both_modes():
+    def make():
+        return Dataset.from_tensor_slices(["a b", "c"]).map(lambda s: tf.strings.split(s))
+    eager = eager_elements(make)
+    assert [e.tolist() for e in eager] == [[b"a", b"b"], [b"c"]]
+    assert [e.tolist() for e in graph_elements(make)] == [[b"a", b"b"], [b"c"]]

@@ -333,3 +333,9 @@ def test_autograph_turns_python_control_flow_on_tensors_into_graph_ops():
         tf.constant(6)).graph.get_operations()}
     assert types & {"While", "StatelessWhile"}
     assert "ag__.while_stmt" in tf.autograph.to_code(collatz_steps.python_function)
+
+
+def test_concrete_function_repr():
+    f = tf.function(lambda x: x + 1)
+    assert repr(f.get_concrete_function(tf.constant(1.0))) == \
+        "<ConcreteFunction <lambda>(x=float32[])>"

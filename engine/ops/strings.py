@@ -23,8 +23,8 @@ __all__ = ["join", "length", "lower", "upper", "split", "to_number", "as_string"
 
 
 def _check_strings(op_name, *arrays):
-    for a in arrays:
-        if np.asarray(a).dtype != object:
+    for a in arrays:  # object arrays of bytes, or numpy bytes ("S") from a lone element
+        if np.asarray(a).dtype.kind not in "OS":
             raise TypeError(f"{op_name} expects string tensors, got dtype "
                             f"{dtypes.from_numpy(np.asarray(a).dtype).name}")
 

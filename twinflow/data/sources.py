@@ -43,8 +43,9 @@ class TensorSlices(Dataset):
                 raise errors.InvalidArgumentError(
                     None, None, f"Dimensions {n} and {len(a)} are not compatible: component "
                     f"{i} of from_tensor_slices has another number of rows.")
-        for i in range(n):
-            yield tuple(a[i] for a in arrays)
+        for i in range(n):  # a string row stays an object array, not numpy bytes
+            yield tuple(a[i] if a.dtype != object or a.ndim > 1 else
+                        np.asarray(a[i], dtype=object) for a in arrays)
 
     def _cardinality(self):
         return UNKNOWN if self._rows is None else self._rows
