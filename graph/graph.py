@@ -265,9 +265,19 @@ class Graph:
         """Called by lookup tables built in this graph: tables_initializer() runs these."""
         self.add_to_collection(GraphKeys.TABLE_INITIALIZERS, initializer_op)
 
+    def _repr_svg_(self):
+        """Jupyter draws the graph (graph/drawing.py); None falls back to repr()."""
+        from graph.drawing import repr_svg  # noqa: PLC0415 - drawing imports graph
+        return repr_svg(self)
+
     def as_default(self):
         """`with g.as_default():` builds ops into this graph."""
         return _default_scope(self)
+
+    def as_graph_def(self, from_version=None, add_shapes=False):
+        """This graph as a JSON-ready GraphDef dict (graph/graph_def.py; shapes always in)."""
+        from graph.graph_def import as_graph_def  # noqa: PLC0415 - it imports this module
+        return as_graph_def(self)
 
     def __repr__(self):
         return f"<twinflow Graph with {len(self._ops)} ops>"

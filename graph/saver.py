@@ -272,7 +272,7 @@ class Saver:
         """Writes the variables' values to checkpoint `save_path[-global_step]`.
 
         Also records it in the directory's `checkpoint` state file (write_state) and
-        deletes checkpoints beyond max_to_keep. Meta graphs are not written yet.
+        deletes checkpoints beyond max_to_keep. With write_meta_graph, also writes the meta graph to `prefix.meta`.
 
         Returns:
             The checkpoint prefix written (None for an empty Saver).
@@ -302,6 +302,10 @@ class Saver:
         except errors.FailedPreconditionError as exc:
             raise ValueError(f"Cannot save to {save_path}: its parent directory cannot be "
                              f"created. {exc}") from None
+        if write_meta_graph and is_graph_variable(variables[0]):
+            from graph.meta_graph import write_saver_meta_graph  # noqa: PLC0415 (a cycle)
+            write_saver_meta_graph(self, f"{prefix}.{meta_graph_suffix}",
+                                   variables[0].handle.op.graph)
         if write_state:
             self._record(prefix)
             update_checkpoint_state(os.path.dirname(prefix), prefix, self.last_checkpoints,

@@ -65,7 +65,8 @@ def train_tf1(vocab_file, ckpt_dir):
                     except tf.errors.OutOfRangeError:
                         break
             assert steps == EPOCHS * 3
-            path = saver.save(sess, f"{ckpt_dir}/model", global_step=steps)
+            path = saver.save(sess, f"{ckpt_dir}/model", global_step=steps,
+                              write_meta_graph=False)  # a dataset in the graph: no .meta
             return path, sess.run(probs, {test_words: TEST_WORDS}), sess.run([embedding, bias])
 
 

@@ -214,6 +214,8 @@ _TESTED_ELSEWHERE = {
     "TensorListLength", "TensorListZerosLike",  # test_tensor_array.py
     "PartitionedCall", "StatefulPartitionedCall",  # test_function.py
     "RaggedTensorToTensor",  # test_keras_preprocessing.py
+    "ScalarSummary", "HistogramSummary", "MergeSummary", "WriteScalarSummary",
+    "WriteHistogramSummary",  # test_tensorboard.py
 }
 
 

@@ -73,8 +73,9 @@ def test_max_to_keep_deletes_old_checkpoints_and_writes_the_state_file(graph_mod
         assert saver.last_checkpoints == [str(tmp_path / "model-10"),
                                           str(tmp_path / "model-20")]
         assert _files(tmp_path) == ["checkpoint", "model-10.data-00000-of-00001",
-                                    "model-10.index", "model-20.data-00000-of-00001",
-                                    "model-20.index"]
+                                    "model-10.index", "model-10.meta",
+                                    "model-20.data-00000-of-00001", "model-20.index",
+                                    "model-20.meta"]
         assert (tmp_path / "checkpoint").read_text() == (
             'model_checkpoint_path: "model-20"\n'
             'all_model_checkpoint_paths: "model-10"\n'
@@ -101,7 +102,7 @@ def test_keep_all_state_options_and_padded_steps(graph_mode, tmp_path):
         assert padded.save(sess, str(tmp_path / "q")) == str(tmp_path / "q")
         with pytest.raises(ValueError, match="'latest_filename' must be a file name"):
             padded.save(sess, str(tmp_path / "q"), latest_filename="sub/checkpoint")
-    assert len([f for f in _files(tmp_path) if f.startswith("all-")]) == 6
+    assert len([f for f in _files(tmp_path) if f.startswith("all-")]) == 9  # with .meta
     assert tf.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "q")
 
 

@@ -45,6 +45,7 @@ from graph.graph import Graph
 from graph.tensor import Operation
 from graph.variables_v1 import group
 from twinflow.compat.v1.graph_api import control_dependencies, device
+from twinflow import graph_util, io, summary  # noqa: F401,E402
 from twinflow import (  # noqa: F401,E402
     autograph, compat, config, data, debugging, dtypes, errors, image, initializers,
     linalg, lookup, math, nest, nn, random, strings, train)

@@ -15,3 +15,5 @@ from graph.saver import Saver  # noqa: F401
 from twinflow.train.checkpoint import Checkpoint, CheckpointManager  # noqa: F401
 
 piecewise_constant_decay = piecewise_constant
+from graph.graph_def import write_graph  # noqa: F401,E402
+from graph.meta_graph import export_meta_graph, import_meta_graph  # noqa: F401,E402
