@@ -147,3 +147,32 @@ def test_layer_errors():
         keras.layers.Dense(3, activation="nope")
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
         make_model().compile(optimizer="nope", loss="mse")
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_digits_sequential_identical_history_in_three_modes(optimizer):
+    (x, y), _ = keras.datasets.digits.load_data()
+    x = x[:320].reshape(320, 64).astype(np.float32) / 16.0
+    y = y[:320].astype(np.int64)
+
+    def run(run_eagerly):
+        keras.backend.clear_session()
+        tf.random.set_seed(3)
+        model = keras.Sequential([keras.layers.Dense(32, activation="relu", input_shape=(64,)),
+                                  keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], run_eagerly=run_eagerly)
+        return model.fit(x, y, epochs=3, batch_size=32, verbose=0,
+                         validation_split=0.2).history
+    eager, compiled = run(True), run(False)
+    tf1.disable_eager_execution()
+    try:
+        with tf1.Session() as session:  # the course's TF1 recipe, verbatim
+            session.run(tf1.global_variables_initializer())
+            session.run(tf1.tables_initializer())
+            graph = run(False)
+    finally:
+        tf1.enable_eager_execution()
+        tf1.reset_default_graph()
+    assert eager == compiled == graph
+    assert eager["loss"][-1] < eager["loss"][0]

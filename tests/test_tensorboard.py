@@ -161,3 +161,32 @@ def test_missing_tensorboard_names_the_extra(monkeypatch):
                 module.scalar_v1("x", 1.0)
     finally:
         module.tensorboard_modules.cache_clear()
+
+
+@pytest.mark.parametrize("graph_mode", [False, True])
+def test_keras_tensorboard_callback_writes_epoch_scalars(summary, tmp_path, graph_mode):
+    keras = tf.keras
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 3)).astype(np.float32), rng.integers(0, 2, 40)
+
+    def fit():
+        keras.backend.clear_session()
+        model = keras.Sequential([keras.layers.Dense(2, activation="softmax",
+                                                     input_shape=(3,))])
+        model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model.fit(x, y, epochs=3, batch_size=20, verbose=0, validation_split=0.25,
+                         callbacks=[keras.callbacks.TensorBoard(str(tmp_path))]).history
+    if graph_mode:
+        tf1.disable_eager_execution()
+        try:
+            with tf1.Session():
+                history = fit()
+        finally:
+            tf1.enable_eager_execution()
+            tf1.reset_default_graph()
+    else:
+        history = fit()
+    train, val = _accumulator(tmp_path / "train"), _accumulator(tmp_path / "validation")
+    losses = [float(_array(e)) for e in train.Tensors("epoch_loss")]
+    np.testing.assert_allclose(losses, history["loss"], rtol=1e-6)
+    assert [e.step for e in val.Tensors("epoch_accuracy")] == [0, 1, 2]

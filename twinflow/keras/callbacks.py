@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "LambdaCallback", "LearningRateScheduler", "TerminateOnNaN", "ModelCheckpoint",
-           "CSVLogger", "ReduceLROnPlateau"]
+           "CSVLogger", "ReduceLROnPlateau", "TensorBoard"]
 
 
 class Callback:
@@ -470,3 +470,39 @@ def _csv_value(value):
             isinstance(value, np.ndarray) and value.ndim == 0):
         return f"\"[{', '.join(map(str, value))}]\""
     return value
+
+
+class TensorBoard(Callback):
+    """Writes each epoch's logs as TensorBoard scalars: `log_dir/train` gets loss,
+    accuracy... as `epoch_loss`, `epoch_accuracy`; `log_dir/validation` the val_ ones
+    (needs the tensorboard extra). Written eagerly in every mode, even inside a TF1
+    Session, since the values are already numbers."""
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, update_freq="epoch",
+                 **unused):
+        super().__init__()
+        self.log_dir, self.write_graph = log_dir, write_graph
+        self._writers = {}
+
+    def _writer(self, kind):
+        import os
+        from graph.summary import create_file_writer
+        if kind not in self._writers:
+            self._writers[kind] = create_file_writer(os.path.join(self.log_dir, kind))
+        return self._writers[kind]
+
+    def on_epoch_end(self, epoch, logs=None):
+        from engine import context
+        from eager.executor import EagerExecutor
+        from graph.summary import scalar
+        with context.executor_scope(EagerExecutor()):
+            for key, value in (logs or {}).items():
+                kind, name = ("validation", key[4:]) if key.startswith("val_") else \
+                    ("train", key)
+                with self._writer(kind).as_default():
+                    scalar(f"epoch_{name}", float(value), step=epoch)
+
+    def on_train_end(self, logs=None):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
