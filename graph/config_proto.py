@@ -15,7 +15,7 @@ class RewriterConfig:
     """Grappler's switches (DEFAULT, ON, OFF per pass; disable_meta_optimizer)."""
 
     DEFAULT, ON, OFF, AGGRESSIVE = 0, 1, 2, 3
-    _KEYS = ("constant_folding", "arithmetic_optimization", "remapping",
+    _KEYS = ("constant_folding", "arithmetic_optimization", "remapping", "memory_optimization",
              "dependency_optimization", "layout_optimizer", "shape_optimization",
              "loop_optimization", "function_optimization", "debug_stripper")
 

@@ -154,3 +154,30 @@ def test_explain_names_feeds_and_resources():
     assert "feeds needed: images (float32 (None, 2))" in text
     assert "variable 'scale'" in text and "table 'vocab'" in text
     assert "graph passes:" in text and "steps in the plan" in text
+
+
+def test_in_place_buffers_reuse_dying_values_only():
+    from graph.passes import rewrites
+    from engine.registry import OPS
+    rng = np.random.default_rng(0)
+    a = rng.random((3, 4)).astype(np.float32) + 0.5
+    b = rng.random(4).astype(np.float32)
+    for name, ufunc in {**rewrites._UNARY, **rewrites._BINARY}.items():  # exact kernels
+        args = (a,) if name in rewrites._UNARY else (a, b)
+        assert OPS[name].kernel(*args).tobytes() == ufunc(*args).tobytes(), name
+    with tf.Graph().as_default():
+        x = tf1.placeholder(tf.float32, [None, 4])
+        v = tf1.Variable(np.ones(4, np.float32))
+        h = tf.tanh(x * 2.0)          # Mul is fresh, dies in Tanh: reused
+        kept = h + 1.0                # fetched below: must not be overwritten
+        y = tf.exp(kept) * v          # Mul writes into Exp's buffer; v's array untouched
+        with tf1.Session() as sess:
+            sess.run(v.initializer)
+            notes = steps(sess.explain([y, kept], {x: a}).report)["in-place buffers"][2]
+            assert notes == ["Tanh", "AddV2", "Mul_1"]  # not Exp: its input is fetched
+            got_y, got_kept = sess.run([y, kept], {x: a})
+            assert sess.run(v).tolist() == [1.0] * 4
+            np.testing.assert_array_equal(a, a.copy())  # the fed array is untouched
+    ref_kept = np.tanh(a * np.float32(2.0)) + np.float32(1.0)
+    np.testing.assert_array_equal(got_kept, ref_kept)
+    np.testing.assert_array_equal(got_y, np.exp(ref_kept) * np.float32(1.0))

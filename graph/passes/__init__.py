@@ -2,8 +2,8 @@
 
 Switches use TensorFlow's keys (`tf.config.optimizer.set_experimental_options`):
 constant_folding, arithmetic_optimization (simplification and common-subexpression
-elimination), remapping (MatMul + BiasAdd + activation fusion), disable_meta_optimizer
-(all off). Every default pass keeps every result bit (graph/passes/rewrites.py says why).
+elimination), remapping (MatMul + BiasAdd + activation fusion), memory_optimization (elementwise ops
+reuse a dying input's buffer), disable_meta_optimizer (all off). Every default pass keeps every result bit (graph/passes/rewrites.py says why).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ __all__ = ["optimize", "set_experimental_options", "get_experimental_options",
            "options_key", "PassReport"]
 
 _DEFAULTS = {"constant_folding": True, "arithmetic_optimization": True, "remapping": True,
-             "disable_meta_optimizer": False}
+             "memory_optimization": True, "disable_meta_optimizer": False}
 _options = dict(_DEFAULTS)
 _version = [0]
 _lock = threading.Lock()
@@ -28,7 +28,8 @@ _PIPELINE = (("constant_folding", "constant folding", rewrites.constant_folding)
               rewrites.common_subexpressions),
              ("arithmetic_optimization", "arithmetic simplification", rewrites.arithmetic),
              ("constant_folding", "constant folding (again)", rewrites.constant_folding),
-             ("remapping", "fusion", rewrites.remapping))
+             ("remapping", "fusion", rewrites.remapping),
+             ("memory_optimization", "in-place buffers", rewrites.in_place))
 
 
 def set_experimental_options(options):
@@ -92,6 +93,7 @@ def optimize(ops, fetches, feeds, overrides=None):
         if not _enabled(option, overrides):
             continue
         before = len(nodes)
+        ctx.fetch_ids = {id(_resolve(ctx.mapping, f)) for f in fetches if hasattr(f, "dtype")}
         nodes, notes = fn(nodes, ctx)
         nodes = substitute(nodes, ctx.mapping)
         keep = {id(_resolve(ctx.mapping, f)) for f in fetches if hasattr(f, "dtype")}

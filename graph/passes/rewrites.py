@@ -16,7 +16,8 @@ import numpy as np
 from engine.registry import OpDef
 from graph.passes.ir import PlanNode, PlanTensor, const_node
 
-__all__ = ["constant_folding", "common_subexpressions", "arithmetic", "remapping"]
+__all__ = ["constant_folding", "common_subexpressions", "arithmetic", "remapping",
+           "in_place"]
 
 _MAX_FOLD_ELEMENTS = 10_000_000  # TensorFlow's folding limit is about 10 MB as well
 _NEVER_FOLD = {"Placeholder", "PlaceholderWithDefault", "Const"}
@@ -258,3 +259,81 @@ def _fuse(chain):
                     attrs, mm.name, mm.defined_at, sum((n.origin for n in chain), ()))
     out._op = node
     return node
+
+
+# ---------------------------------------------------------------- memory: in place ---------
+# Elementwise ops whose kernel is exactly this numpy ufunc (checked in the tests), so
+# writing the result into an input's buffer gives the same bits.
+_UNARY = {"Neg": np.negative, "Tanh": np.tanh, "Exp": np.exp, "Sqrt": np.sqrt,
+          "Square": np.square, "Abs": np.absolute, "Sin": np.sin, "Cos": np.cos,
+          "Log": np.log}
+_BINARY = {"AddV2": np.add, "Sub": np.subtract, "Mul": np.multiply,
+           "RealDiv": np.true_divide, "Maximum": np.maximum, "Minimum": np.minimum}
+# Producers whose output is always a new array nobody else holds (never a view, a fed
+# value, a variable's stored array or a constant).
+_FRESH = set(_UNARY) | set(_BINARY) | {"Relu", "MatMul", "_FusedMatMul", "BiasAdd",
+                                       "_InPlace"}
+
+
+def _in_place_kernel(*arrays, ufunc, target, extra):
+    """ufunc(*arrays) written into arrays[target] (`extra`: trailing constant args); a
+    numpy scalar (a 0-d result) has no buffer to reuse."""
+    buffer = arrays[target]
+    if type(buffer) is not np.ndarray:
+        return ufunc(*arrays, *extra)
+    return ufunc(*arrays, *extra, out=buffer)
+
+
+_IN_PLACE = OpDef("_InPlace", _in_place_kernel, lambda inputs, attrs: [
+    (inputs[attrs["target"]].dtype, inputs[attrs["target"]].shape)], None)
+
+
+def _broadcasts_into(x, other):
+    """`other` broadcast against x gives x's shape, whatever the unknown dims are."""
+    if x.shape.rank is None or other.shape.rank is None or other.shape.rank > x.shape.rank:
+        return False
+    dims = x.shape.as_list()[x.shape.rank - other.shape.rank:]
+    return all(o == 1 or (o is not None and o == d) for o, d in zip(other.shape.as_list(),
+                                                                     dims))
+
+
+def in_place(nodes, ctx):
+    """Memory planning by liveness: an elementwise op whose input buffer dies there (used
+    once, fresh from an op that made it, not fetched or fed) writes its result into it
+    instead of allocating — the chain of a layer's activations reuses one buffer."""
+    uses, producer = {}, {}
+    for node in nodes:
+        for t in node._inputs:
+            uses[id(t)] = uses.get(id(t), 0) + 1
+        for t in node._outputs:
+            producer[id(t)] = node
+    out, notes = [], []
+    for node in nodes:
+        target = _target(node, uses, producer, ctx)
+        if target is None:
+            out.append(node)
+            continue
+        ufunc = _UNARY.get(node.type) or _BINARY.get(node.type) or np.maximum
+        extra = (0,) if node.type == "Relu" else ()
+        attrs = {"ufunc": ufunc, "target": target, "extra": extra}
+        new = PlanNode(_IN_PLACE, node._inputs, node._outputs, attrs, node.name,
+                       node.defined_at, node.origin)
+        out.append(new)
+        notes.append(node.name)
+    return out, notes
+
+
+def _target(node, uses, producer, ctx):
+    """The index of the input the op may overwrite, or None."""
+    if node.type not in _UNARY and node.type not in _BINARY and node.type != "Relu":
+        return None
+    result = node._outputs[0]
+    for index, t in enumerate(node._inputs):
+        maker = producer.get(id(t))
+        if maker is None or maker.type not in _FRESH or uses.get(id(t)) != 1 or \
+                id(t) in ctx.fetch_ids or id(t) in ctx.fed or t.dtype != result.dtype:
+            continue
+        others = [o for o in node._inputs if o is not t]
+        if all(_broadcasts_into(t, o) for o in others):
+            return index
+    return None
