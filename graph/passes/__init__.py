@@ -2,8 +2,9 @@
 
 Switches use TensorFlow's keys (`tf.config.optimizer.set_experimental_options`):
 constant_folding, arithmetic_optimization (simplification and common-subexpression
-elimination), remapping (MatMul + BiasAdd + activation fusion), memory_optimization (elementwise ops
-reuse a dying input's buffer), disable_meta_optimizer (all off). Every default pass keeps every result bit (graph/passes/rewrites.py says why).
+elimination), remapping (MatMul + BiasAdd + activation fusion), memory_optimization
+(elementwise ops reuse a dying input's buffer), disable_meta_optimizer (all off). Every
+default pass keeps every result bit (graph/passes/rewrites.py says why).
 """
 
 from __future__ import annotations
