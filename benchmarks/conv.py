@@ -15,8 +15,6 @@ breakdown of twinflow's conv and pool kernels (forward, forward + backward) foll
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,7 +23,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import best_seconds  # noqa: E402
+from timing import best_seconds, run_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH, LR = 64, 0.01
@@ -215,12 +213,10 @@ def bench_tensorflow(python, seconds):
     if not python:
         return {}
     code = _TF_SNIPPET.format(here=str(Path(__file__).parent), seconds=seconds)
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True,
-                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
-    if out.returncode != 0:
-        print(f"(TensorFlow run failed: {out.stderr.strip().splitlines()[-1:]})")
+    result = run_json(python, code)
+    if result is None:
         return {}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def kernel_breakdown(seconds):

@@ -13,7 +13,6 @@ Python that has TensorFlow, e.g. a separate venv: it is never a twinflow depende
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import best_seconds  # noqa: E402
+from timing import best_seconds, run_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 64
@@ -105,12 +104,10 @@ def bench_tensorflow(python, seconds):
     if not python:
         return None
     code = _TF_SNIPPET.format(here=str(Path(__file__).parent), seconds=seconds)
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True,
-                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
-    if out.returncode != 0:
-        print(f"(TensorFlow run failed: {out.stderr.strip().splitlines()[-1:]})")
+    result = run_json(python, code)
+    if result is None:
         return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def import_time() -> float:

@@ -12,15 +12,13 @@ Python with TensorFlow installed); PyTorch eager when `import torch` works here.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import best_seconds  # noqa: E402
+from timing import best_seconds, run_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (784, 256, 256, 10)
@@ -164,12 +162,10 @@ def bench_tensorflow(python, seconds):
         return {}
     code = _TF_SNIPPET.format(here=str(Path(__file__).parent), batches=BATCHES,
                               seconds=seconds)
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True,
-                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
-    if out.returncode != 0:
-        print(f"(TensorFlow run failed: {out.stderr.strip().splitlines()[-1:]})")
+    result = run_json(python, code)
+    if result is None:
         return {}
-    return {int(k): v for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+    return {int(k): v for k, v in result.items()}
 
 
 def main(argv=None):

@@ -11,13 +11,14 @@ TensorFlow installed).
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import run_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCHS, BATCH = 3, 32
@@ -108,12 +109,10 @@ def tensorflow_times(python, x, y):
     path = Path("/tmp/twinflow_keras_fit_data.npz")
     np.savez(path, x=x, y=y)
     code = _TF_SNIPPET.format(here=str(Path(__file__).parent), data=str(path))
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True,
-                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
-    if out.returncode != 0:
-        print(f"(TensorFlow run failed: {out.stderr.strip().splitlines()[-1:]})")
+    result = run_json(python, code)
+    if result is None:
         return {}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main(argv=None):

@@ -24,3 +24,16 @@ def best_seconds(fn, seconds: float = 1.0) -> float:
             fn()
         best = min(best, (time.perf_counter() - start) / per_sample)
     return best
+
+
+def run_json(python, code):
+    """The JSON a snippet prints last, run by another Python (e.g. one with TensorFlow);
+    None (with a note) when it fails."""
+    import json
+    import subprocess
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True,
+                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    if out.returncode != 0:
+        print(f"(TensorFlow run failed: {out.stderr.strip().splitlines()[-1:]})")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])

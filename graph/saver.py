@@ -272,7 +272,8 @@ class Saver:
         """Writes the variables' values to checkpoint `save_path[-global_step]`.
 
         Also records it in the directory's `checkpoint` state file (write_state) and
-        deletes checkpoints beyond max_to_keep. With write_meta_graph, also writes the meta graph to `prefix.meta`.
+        deletes checkpoints beyond max_to_keep. With write_meta_graph, also writes the
+        meta graph to `prefix.meta`.
 
         Returns:
             The checkpoint prefix written (None for an empty Saver).

@@ -171,13 +171,36 @@ def test_in_place_buffers_reuse_dying_values_only():
         h = tf.tanh(x * 2.0)          # Mul is fresh, dies in Tanh: reused
         kept = h + 1.0                # fetched below: must not be overwritten
         y = tf.exp(kept) * v          # Mul writes into Exp's buffer; v's array untouched
-        with tf1.Session() as sess:
+        memory = tf1.ConfigProto(graph_options=tf1.GraphOptions(
+            rewrite_options=tf1.RewriterConfig(memory_optimization=tf1.RewriterConfig.ON)))
+        with tf1.Session(config=memory) as sess:
             sess.run(v.initializer)
             notes = steps(sess.explain([y, kept], {x: a}).report)["in-place buffers"][2]
             assert notes == ["Tanh", "AddV2", "Mul_1"]  # not Exp: its input is fetched
             got_y, got_kept = sess.run([y, kept], {x: a})
             assert sess.run(v).tolist() == [1.0] * 4
             np.testing.assert_array_equal(a, a.copy())  # the fed array is untouched
-    ref_kept = np.tanh(a * np.float32(2.0)) + np.float32(1.0)
+    ref_kept = np.tanh(a * np.float32(2.0)) + np.float32(1.0)  # (4096+ elements go in place)
     np.testing.assert_array_equal(got_kept, ref_kept)
     np.testing.assert_array_equal(got_y, np.exp(ref_kept) * np.float32(1.0))
+
+
+def test_in_place_on_big_arrays_keeps_every_bit():
+    memory = tf1.ConfigProto(graph_options=tf1.GraphOptions(
+        rewrite_options=tf1.RewriterConfig(memory_optimization=tf1.RewriterConfig.ON)))
+    rng = np.random.default_rng(3)
+    feed_value = rng.normal(size=(64, 128)).astype(np.float32)  # over the 4096 threshold
+    with tf.Graph().as_default():
+        x = tf1.placeholder(tf.float32, [None, 128])
+        w = tf.constant(rng.normal(size=(128, 128)).astype(np.float32) * 0.1)
+        h = tf.matmul(x, w)
+        y = tf.reduce_sum(tf.exp(tf.tanh(h * 0.5) - 1.0) * h)  # h is read twice: kept
+        with tf1.Session(config=memory) as on, tf1.Session(config=OFF) as off:
+            before = feed_value.copy()
+            a, b = on.run(y, {x: feed_value}), off.run(y, {x: feed_value})
+            notes = steps(on.explain(y, {x: feed_value}).report)["in-place buffers"][2]
+    assert a.tobytes() == b.tobytes()
+    np.testing.assert_array_equal(feed_value, before)
+    # not Mul (h lives on) nor Mul_1 (both sides have an unknown batch dim: one could
+    # broadcast into the other, so neither buffer is sure to fit)
+    assert notes == ["Tanh", "Sub", "Exp"]

@@ -3,8 +3,9 @@
 Switches use TensorFlow's keys (`tf.config.optimizer.set_experimental_options`):
 constant_folding, arithmetic_optimization (simplification and common-subexpression
 elimination), remapping (MatMul + BiasAdd + activation fusion), memory_optimization
-(elementwise ops reuse a dying input's buffer), disable_meta_optimizer (all off). Every
-default pass keeps every result bit (graph/passes/rewrites.py says why).
+(opt-in: elementwise ops reuse a dying input's buffer — less memory for big activations,
+one more Python call per op, which small tensors feel), disable_meta_optimizer (all
+off). Every pass keeps every result bit (graph/passes/rewrites.py says why).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ __all__ = ["optimize", "set_experimental_options", "get_experimental_options",
            "options_key", "PassReport"]
 
 _DEFAULTS = {"constant_folding": True, "arithmetic_optimization": True, "remapping": True,
-             "memory_optimization": True, "disable_meta_optimizer": False}
+             "memory_optimization": False, "disable_meta_optimizer": False}
 _options = dict(_DEFAULTS)
 _version = [0]
 _lock = threading.Lock()

@@ -275,17 +275,34 @@ _FRESH = set(_UNARY) | set(_BINARY) | {"Relu", "MatMul", "_FusedMatMul", "BiasAd
                                        "_InPlace"}
 
 
-def _in_place_kernel(*arrays, ufunc, target, extra):
-    """ufunc(*arrays) written into arrays[target] (`extra`: trailing constant args); a
-    numpy scalar (a 0-d result) has no buffer to reuse."""
-    buffer = arrays[target]
-    if type(buffer) is not np.ndarray:
-        return ufunc(*arrays, *extra)
-    return ufunc(*arrays, *extra, out=buffer)
+_IN_PLACE_MIN = 4096  # elements: below this, numpy's out= costs more than allocating
 
 
-_IN_PLACE = OpDef("_InPlace", _in_place_kernel, lambda inputs, attrs: [
-    (inputs[attrs["target"]].dtype, inputs[attrs["target"]].shape)], None)
+def _in_place_kernel(ufunc, target, extra):
+    """A kernel computing ufunc(*arrays, *extra) into arrays[target] when that buffer is
+    big enough to be worth it — made per node so the plan calls it with no attributes.
+    A numpy scalar (a 0-d result) has no buffer to reuse."""
+    ndarray, small = np.ndarray, _IN_PLACE_MIN
+    if target == 0 and not extra:
+        def kernel(x, *rest):
+            if type(x) is ndarray and x.size >= small:
+                return ufunc(x, *rest, out=x)
+            return ufunc(x, *rest)
+    elif target == 0:
+        def kernel(x):
+            if type(x) is ndarray and x.size >= small:
+                return ufunc(x, *extra, out=x)
+            return ufunc(x, *extra)
+    else:
+        def kernel(x, y):
+            if type(y) is ndarray and y.size >= small:
+                return ufunc(x, y, out=y)
+            return ufunc(x, y)
+    return kernel
+
+
+def _in_place_infer(inputs, attrs):  # only asked to word an error: the output's spec
+    return [(inputs[0].dtype, inputs[0].shape)]
 
 
 def _broadcasts_into(x, other):
@@ -315,8 +332,9 @@ def in_place(nodes, ctx):
             continue
         ufunc = _UNARY.get(node.type) or _BINARY.get(node.type) or np.maximum
         extra = (0,) if node.type == "Relu" else ()
-        attrs = {"ufunc": ufunc, "target": target, "extra": extra}
-        new = PlanNode(_IN_PLACE, node._inputs, node._outputs, attrs, node.name,
+        opdef = OpDef("_InPlace", _in_place_kernel(ufunc, target, extra), _in_place_infer,
+                      None)
+        new = PlanNode(opdef, node._inputs, node._outputs, {}, node.name,
                        node.defined_at, node.origin)
         out.append(new)
         notes.append(node.name)
