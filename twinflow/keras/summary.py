@@ -35,8 +35,16 @@ def _size(count, itemsize=4):
 
 
 def _row(cells):
-    return "".join(f" {c:<{w - 1}}" if i < 2 else f" {c:<{w}}"
-                   for i, (c, w) in enumerate(zip(cells, _WIDTHS))).rstrip().ljust(65)
+    """One table row; a cell too wide for its column wraps onto more lines (Keras 2)."""
+    widths = [w - 2 for w in _WIDTHS]
+    pieces = [[c[i:i + w] for i in range(0, max(len(c), 1), w)] for c, w in
+              zip(cells, widths)]
+    lines = []
+    for k in range(max(len(p) for p in pieces)):
+        parts = [p[k] if k < len(p) else "" for p in pieces]
+        lines.append("".join(f" {c:<{w - 1}}" for c, w in zip(parts, _WIDTHS))
+                     .rstrip().ljust(65))
+    return "\n".join(lines)
 
 
 def summary_text(model):
