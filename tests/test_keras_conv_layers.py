@@ -91,3 +91,15 @@ def test_conv_layer_errors():
     with pytest.raises(ValueError, match="channel dimension of the inputs should be defined"):
         with tf.Graph().as_default():
             L.Conv2D(2, 3)(tf1.placeholder(tf.float32, [None, 4, 4, None]))
+
+
+def test_summary_wraps_long_names_like_keras():
+    keras.backend.clear_session()
+    model = keras.Sequential([L.Conv2D(8, 3, input_shape=(8, 8, 1)),
+                              L.GlobalAveragePooling2D(), L.Dense(2)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines).splitlines()
+    row = text.index(" global_average_pooling2d (G  (None, 8)                 0".ljust(65))
+    assert text[row + 1].strip() == "lobalAveragePooling2D)"
+    assert " conv2d (Conv2D)              (None, 6, 6, 8)           80" in text[4]
