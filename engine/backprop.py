@@ -122,6 +122,11 @@ def unbroadcast(grad, tensor, op=None, index=0):
         InternalError: the gradient's shape cannot come from broadcasting `tensor`
             (a bug in a gradient function), naming the op, input index and shapes.
     """
+    try:  # eager values: compare numpy shapes directly (most gradients already fit)
+        if grad._value.shape == tensor._value.shape:
+            return grad
+    except AttributeError:
+        pass
     if tensor.dtype.name == "resource":
         return grad
     gshape, tshape = grad.shape, tensor.shape
