@@ -176,3 +176,25 @@ def test_digits_sequential_identical_history_in_three_modes(optimizer):
         tf1.reset_default_graph()
     assert eager == compiled == graph
     assert eager["loss"][-1] < eager["loss"][0]
+
+
+def test_fit_on_a_dataset_eagerly_and_in_a_tf1_session():
+    # (with reshuffling, epoch 2 would differ: TF2 reshuffles per pass, TF1's re-run
+    # initializer replays the first order — TensorFlow's own difference)
+    data = tf.data.Dataset.from_tensor_slices((X, Y)).shuffle(
+        120, seed=2, reshuffle_each_iteration=False).batch(32)
+
+    def run():
+        model = make_model()
+        model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(data, epochs=2, verbose=0).history
+        return history, model.evaluate(data, verbose=0)
+    eager = run()
+    tf1.disable_eager_execution()
+    try:
+        with tf1.Session():
+            graph = run()  # an initializable iterator, re-initialized each epoch
+    finally:
+        tf1.enable_eager_execution()
+        tf1.reset_default_graph()
+    assert eager == graph and len(eager[0]["loss"]) == 2

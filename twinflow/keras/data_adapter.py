@@ -83,16 +83,43 @@ class DatasetData:
 
     def __init__(self, dataset, steps=None):
         self.dataset, self.steps = dataset, steps
+        self._graph_iterator = None  # (graph, initializer, get_next) in TF1 mode
         if steps is None:
             n = dataset._cardinality()
             self.steps = n if n >= 0 else None
 
     def batches(self):
+        from engine import context
+        if not context.executing_eagerly():
+            yield from self._session_batches()
+            return
         from twinflow.data.iterators import NumpyIterator
         for step, element in enumerate(NumpyIterator(self.dataset)):
             if self.steps is not None and step >= self.steps:
                 break
             yield unpack(element)
+
+    def _session_batches(self):
+        """TF1 mode: an initializable iterator in the default graph, run by the Keras
+        Session — re-initialized each epoch, ended by OutOfRangeError."""
+        from engine import context, errors
+        from twinflow.data.iterators import make_initializable_iterator
+        from twinflow.keras.backend import get_session
+        graph = context.current_executor()
+        if self._graph_iterator is None or self._graph_iterator[0] is not graph:
+            iterator = make_initializable_iterator(self.dataset)
+            self._graph_iterator = (graph, iterator.initializer, iterator.get_next())
+        _, initializer, next_element = self._graph_iterator
+        session = get_session()
+        session.run(initializer)
+        step = 0
+        while self.steps is None or step < self.steps:
+            try:
+                element = session.run(next_element)
+            except errors.OutOfRangeError:
+                return
+            yield unpack(element)
+            step += 1
 
 
 def unpack(element):
