@@ -198,3 +198,20 @@ def test_fit_on_a_dataset_eagerly_and_in_a_tf1_session():
         tf1.enable_eager_execution()
         tf1.reset_default_graph()
     assert eager == graph and len(eager[0]["loss"]) == 2
+
+
+def test_multi_output_history_has_each_output_loss():
+    keras.backend.clear_session()
+    tf.random.set_seed(0)
+    a = keras.Input(shape=(8,), name="a")
+    h = keras.layers.Dense(4, activation="relu")(a)
+    reg = keras.layers.Dense(1, name="reg")(h)
+    cls = keras.layers.Dense(3, activation="softmax", name="cls")(h)
+    model = keras.Model(a, [reg, cls])
+    model.compile("sgd", loss=["mse", "sparse_categorical_crossentropy"],
+                  loss_weights=[1.0, 0.5])
+    target = X[:, :1]
+    history = model.fit(X, [target, Y], epochs=2, batch_size=120, verbose=0).history
+    assert list(history) == ["loss", "reg_loss", "cls_loss"]
+    for total, r, c in zip(history["loss"], history["reg_loss"], history["cls_loss"]):
+        assert total == pytest.approx(r + 0.5 * c, rel=1e-6)

@@ -42,6 +42,7 @@ class Model(Layer):
         super().__init__(name=name, trainable=trainable)
         self.optimizer = self.compiled_loss = None
         self._compiled_metrics, self._loss_tracker = [], None
+        self._output_loss_trackers = []
         self.stop_training, self.history = False, None
         self._run_eagerly, self._engines = False, {}
 
@@ -68,6 +69,9 @@ class Model(Layer):
                                 "run_eagerly": run_eagerly}  # what model.save records
         self.compiled_loss = _LossContainer(loss, loss_weights)
         self._loss_tracker = metrics_mod.Mean(name="loss")
+        # several outputs: Keras 2 also reports each output's loss ("<output>_loss")
+        names = self._output_names() if nest.is_nested(loss) else []
+        self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names]
         self._compiled_metrics = [metrics_mod.get(m, self.compiled_loss.first())
                                   for m in nest.flatten(metrics or [])]
         self._run_eagerly = bool(run_eagerly)
@@ -83,9 +87,9 @@ class Model(Layer):
 
     @property
     def metrics(self):
-        """The loss tracker, then the compiled metrics."""
+        """The loss tracker, each output's loss tracker, then the compiled metrics."""
         return ([self._loss_tracker] if self._loss_tracker is not None else []) + \
-            list(self._compiled_metrics)
+            list(self._output_loss_trackers) + list(self._compiled_metrics)
 
     @property
     def metrics_names(self):
@@ -122,8 +126,17 @@ class Model(Layer):
         x, _, _ = unpack(data)
         return self(x, training=False)
 
+    def _output_names(self):
+        outputs = getattr(self, "_outputs_struct", None)
+        if outputs is None or not nest.is_nested(outputs):
+            return []
+        return [t.node.layer.name if t.node is not None else f"output_{i + 1}"
+                for i, t in enumerate(nest.flatten(outputs))]
+
     def _update_metrics(self, loss, y, y_pred, sample_weight):
         self._loss_tracker.update_state(loss)
+        for tracker, term in zip(self._output_loss_trackers, self.compiled_loss.terms):
+            tracker.update_state(term)
         if self._compiled_metrics and y is not None and not nest.is_nested(y_pred):
             y, y_pred, sample_weight = losses_mod.match_dtype_and_rank(y, y_pred, sample_weight)
         for metric in self._compiled_metrics:
@@ -269,6 +282,7 @@ class _LossContainer:
         self._structure = loss
         self._losses = nest.map_structure(losses_mod.get, loss) if loss is not None else None
         self._weights = loss_weights
+        self.terms = []  # the last call's per-output losses (unweighted), for the trackers
 
     def first(self):
         return nest.flatten(self._losses)[0] if self._losses is not None else None
@@ -284,10 +298,11 @@ class _LossContainer:
             pairs = zip(nest.flatten(self._losses), nest.flatten(y_true),
                         nest.flatten(y_pred))
             weights = nest.flatten(self._weights) if self._weights is not None else None
-            total = None
+            total, self.terms = None, []
             for i, (fn, yt, yp) in enumerate(pairs):
                 yt, yp, sw = losses_mod.match_dtype_and_rank(yt, yp, sample_weight)
                 term = fn(yt, yp, sw)
+                self.terms.append(term)
                 if weights is not None:
                     term = term * float(weights[i])
                 total = term if total is None else total + term
