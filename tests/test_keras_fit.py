@@ -209,9 +209,12 @@ def test_multi_output_history_has_each_output_loss():
     cls = keras.layers.Dense(3, activation="softmax", name="cls")(h)
     model = keras.Model(a, [reg, cls])
     model.compile("sgd", loss=["mse", "sparse_categorical_crossentropy"],
-                  loss_weights=[1.0, 0.5])
+                  loss_weights=[1.0, 0.5], metrics={"cls": ["accuracy"]})
     target = X[:, :1]
     history = model.fit(X, [target, Y], epochs=2, batch_size=120, verbose=0).history
-    assert list(history) == ["loss", "reg_loss", "cls_loss"]
+    assert list(history) == ["loss", "reg_loss", "cls_loss", "cls_accuracy"]
+    probs = model.predict(X, verbose=0)[1]
+    assert model.evaluate(X, [target, Y], verbose=0)[3] == pytest.approx(
+        float(np.mean(probs.argmax(1) == Y)))
     for total, r, c in zip(history["loss"], history["reg_loss"], history["cls_loss"]):
         assert total == pytest.approx(r + 0.5 * c, rel=1e-6)

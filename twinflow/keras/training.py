@@ -42,7 +42,7 @@ class Model(Layer):
         super().__init__(name=name, trainable=trainable)
         self.optimizer = self.compiled_loss = None
         self._compiled_metrics, self._loss_tracker = [], None
-        self._output_loss_trackers = []
+        self._output_loss_trackers, self._metric_outputs = [], []
         self.stop_training, self.history = False, None
         self._run_eagerly, self._engines = False, {}
 
@@ -72,8 +72,7 @@ class Model(Layer):
         # several outputs: Keras 2 also reports each output's loss ("<output>_loss")
         names = self._output_names() if nest.is_nested(loss) else []
         self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names]
-        self._compiled_metrics = [metrics_mod.get(m, self.compiled_loss.first())
-                                  for m in nest.flatten(metrics or [])]
+        self._compiled_metrics, self._metric_outputs = self._make_metrics(metrics, names)
         self._run_eagerly = bool(run_eagerly)
         self._engines = {}
 
@@ -126,6 +125,27 @@ class Model(Layer):
         x, _, _ = unpack(data)
         return self(x, training=False)
 
+    def _make_metrics(self, metrics, output_names):
+        """(metrics, the output index each reads or None): with several outputs, Keras 2
+        gives each output its own copy of a listed metric, named `<output>_<metric>`
+        (a dict picks metrics per output name)."""
+        if not output_names:
+            return [metrics_mod.get(m, self.compiled_loss.first())
+                    for m in nest.flatten(metrics or [])], []
+        if isinstance(metrics, dict):
+            per_output = [list(nest.flatten(metrics.get(n, []))) for n in output_names]
+        else:
+            per_output = [list(nest.flatten(metrics or []))] * len(output_names)
+        losses = nest.flatten(self.compiled_loss._losses)
+        made, where = [], []
+        for i, (name, wanted) in enumerate(zip(output_names, per_output)):
+            for m in wanted:
+                metric = metrics_mod.get(m, losses[i] if i < len(losses) else None)
+                metric._name = metric._scope_name = f"{name}_{metric.name}"
+                made.append(metric)
+                where.append(i)
+        return made, where
+
     def _output_names(self):
         outputs = getattr(self, "_outputs_struct", None)
         if outputs is None or not nest.is_nested(outputs):
@@ -137,6 +157,12 @@ class Model(Layer):
         self._loss_tracker.update_state(loss)
         for tracker, term in zip(self._output_loss_trackers, self.compiled_loss.terms):
             tracker.update_state(term)
+        if self._metric_outputs:  # one output each
+            ys, preds = nest.flatten(y), nest.flatten(y_pred)
+            for metric, i in zip(self._compiled_metrics, self._metric_outputs):
+                yt, yp, sw = losses_mod.match_dtype_and_rank(ys[i], preds[i], sample_weight)
+                metric.update_state(yt, yp, sw)
+            return {m.name: m.result() for m in self.metrics}
         if self._compiled_metrics and y is not None and not nest.is_nested(y_pred):
             y, y_pred, sample_weight = losses_mod.match_dtype_and_rank(y, y_pred, sample_weight)
         for metric in self._compiled_metrics:
