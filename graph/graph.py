@@ -265,6 +265,16 @@ class Graph:
         """Called by lookup tables built in this graph: tables_initializer() runs these."""
         self.add_to_collection(GraphKeys.TABLE_INITIALIZERS, initializer_op)
 
+    def to_networkx(self):
+        """The graph as a networkx.DiGraph (graph/drawing.py): op names as nodes."""
+        from graph.drawing import to_networkx  # noqa: PLC0415 - drawing imports graph
+        return to_networkx(self)
+
+    def to_dot(self, **kwargs):
+        """The graph as DOT text, name scopes as clusters (graph/drawing.py)."""
+        from graph.drawing import to_dot  # noqa: PLC0415
+        return to_dot(self, **kwargs)
+
     def _repr_svg_(self):
         """Jupyter draws the graph (graph/drawing.py); None falls back to repr()."""
         from graph.drawing import repr_svg  # noqa: PLC0415 - drawing imports graph

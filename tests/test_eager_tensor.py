@@ -74,7 +74,8 @@ def test_reshape_to_incompatible_size():
 
 
 def test_gather_out_of_range():
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[1\] = 7 is not in \[0, 3\)"):
+    message = r"indices\[1\] = 7 is not in \[0, 3\)"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
         tf.gather(tf.constant([1.0, 2.0, 3.0]), [0, 7])
 
 

@@ -47,6 +47,13 @@ def test_networkx_structure(graph_mode):
     assert dict(from_def.nodes(data=True)) == dict(g.nodes(data=True))
 
 
+def test_graph_methods_are_the_drawing_functions(graph_mode):
+    _, _, _, loss, _, _ = _model()
+    assert list(graph_mode.to_networkx().edges(data=True)) == \
+        list(drawing.to_networkx(graph_mode).edges(data=True))
+    assert graph_mode.to_dot(highlight=loss) == drawing.to_dot(graph_mode, highlight=loss)
+
+
 def test_dot_has_nested_scope_clusters_and_labelled_edges(graph_mode):
     _model()
     dot = drawing.to_dot(graph_mode)

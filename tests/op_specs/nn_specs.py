@@ -160,7 +160,8 @@ SPECS += [
          dtype="int32", domain=(-9, 9), grad=False),
     Spec("bias_add_empty_batch", fn=nn.bias_add, ref=_bias_ref(-1), shapes=[(0, 3), (3,)]),
     Spec("bias_add_grad_grad", fn=_bias_grad_of_squares,
-         ref=lambda x, b: np.sum(x * x, axis=(0, 1)), shapes=[(2, 3, 4), (4,)], graph=False),  # fn uses a tape
+         ref=lambda x, b: np.sum(x * x, axis=(0, 1)), shapes=[(2, 3, 4), (4,)],
+         graph=False),  # fn uses a tape
 ]
 
 # ---------------------------------------------------------------- cross entropy ------
