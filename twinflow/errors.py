@@ -6,6 +6,6 @@ from engine.errors import (  # noqa: F401
     RESOURCE_EXHAUSTED, UNAUTHENTICATED, UNAVAILABLE, UNIMPLEMENTED, UNKNOWN, AbortedError,
     AlreadyExistsError, CancelledError, DataLossError, DeadlineExceededError,
     FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, OpError,
-    OperatorNotAllowedInGraphError, OutOfRangeError, PermissionDeniedError, ResourceExhaustedError, UnauthenticatedError,
-    UnavailableError, UnimplementedError, UnknownError, error_code_from_exception_type,
-    exception_type_from_error_code)
+    OperatorNotAllowedInGraphError, OutOfRangeError, PermissionDeniedError,
+    ResourceExhaustedError, UnauthenticatedError, UnavailableError, UnimplementedError,
+    UnknownError, error_code_from_exception_type, exception_type_from_error_code)

@@ -301,10 +301,10 @@ def _bound_infer(op_name):
     return infer
 
 
-LOWER_BOUND = register("LowerBound", _bound_kernel("LowerBound", "left"), _bound_infer("LowerBound"),
-                       NO_GRADIENT, same_dtype=(0, 1))
-UPPER_BOUND = register("UpperBound", _bound_kernel("UpperBound", "right"), _bound_infer("UpperBound"),
-                       NO_GRADIENT, same_dtype=(0, 1))
+LOWER_BOUND = register("LowerBound", _bound_kernel("LowerBound", "left"),
+                       _bound_infer("LowerBound"), NO_GRADIENT, same_dtype=(0, 1))
+UPPER_BOUND = register("UpperBound", _bound_kernel("UpperBound", "right"),
+                       _bound_infer("UpperBound"), NO_GRADIENT, same_dtype=(0, 1))
 
 
 def _last_dim(t):
