@@ -21,6 +21,7 @@ __all__ = ["shape", "shape_n", "size", "rank", "reshape", "expand_dims", "squeez
            "broadcast_to"]
 
 _INDEX_TYPES = ("int32", "int64")
+_INDEX_NP = frozenset((np.dtype(np.int32), np.dtype(np.int64)))  # a fast-path test
 
 
 # ---------------------------------------------------------------- shared helpers -----
@@ -210,6 +211,13 @@ def _resolve_reshape(in_shape, sizes):
 
 
 def _reshape_kernel(x, shape):
+    if shape.dtype in _INDEX_NP and shape.ndim == 1:  # fast path: numpy agrees with TF
+        dims = shape.tolist()  # once no size is below -1 (numpy reads any negative as -1)
+        if min(dims, default=0) >= -1:
+            try:
+                return np.reshape(x, dims)
+            except ValueError:
+                pass  # explained below
     sizes = int_vector("Reshape", "Tshape", shape, "sizes input")
     dims, error = _resolve_reshape(np.shape(x), sizes)
     if error:
@@ -263,6 +271,11 @@ def reshape(tensor, shape, name=None):  # noqa: F811 - TensorFlow's argument nam
 # ---------------------------------------------------------------- ExpandDims ---------
 
 def _expand_dims_kernel(x, dim):
+    if dim.dtype in _INDEX_NP and dim.size == 1:  # fast path: one reshape
+        axis, shape = int(dim.reshape(-1)[0]), np.shape(x)
+        if -len(shape) - 1 <= axis <= len(shape):
+            axis %= len(shape) + 1
+            return np.reshape(x, shape[:axis] + (1,) + shape[axis:])
     check_index_dtype("ExpandDims", "Tdim", dim.dtype.name)
     if np.size(dim) != 1:
         raise bad("'dim' must be a tensor with a single value")
@@ -362,6 +375,13 @@ def squeeze(input, axis=None, name=None):  # noqa: A002
 # ---------------------------------------------------------------- BroadcastTo --------
 
 def _broadcast_to_kernel(x, shape):
+    if shape.dtype in _INDEX_NP and shape.ndim == 1 and np.ndim(x) <= shape.shape[0]:
+        try:  # fast path: a fresh array filled by broadcasting (TF materializes too)
+            out = np.empty(shape.tolist(), np.result_type(x))
+            np.copyto(out, x)
+            return out
+        except ValueError:
+            pass  # negative or incompatible dims: explained below
     check_index_dtype("BroadcastTo", "Tidx", shape.dtype.name)
     if np.ndim(shape) != 1:
         raise bad(f"shape must be a vector of {{int32,int64}}, got shape "

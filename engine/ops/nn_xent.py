@@ -48,7 +48,7 @@ def shifted(logits):
         raise ValueError("logits must have >= 1 dimension")
     if logits.shape[-1] == 0:
         return logits
-    return logits - np.max(logits, axis=-1, keepdims=True)
+    return logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
 
 
 def _array():
@@ -137,6 +137,10 @@ def _xent_kernel(features, labels):
     return loss, e / sum_exp - labels
 
 
+_UNSIGNED = {np.dtype(t): np.dtype(t.replace("int", "uint")) for t in ("int8", "int16", "int32",
+                                                                       "int64")}
+
+
 def _sparse_xent_kernel(features, labels):
     """(loss, backprop) for rows of logits and one class index per row."""
     if labels.dtype.kind not in "iu":
@@ -148,46 +152,55 @@ def _sparse_xent_kernel(features, labels):
             f"shape {_infer.fmt_shape(features.shape)} and labels shape "
             f"{_infer.fmt_shape(labels.shape)}")
     classes = features.shape[1]
-    bad = (labels < 0) | (labels >= classes)
-    if np.any(bad):
+    # one pass: as unsigned, a negative label is huge, so max() finds every bad one
+    if labels.size and labels.view(_UNSIGNED.get(labels.dtype, labels.dtype)).max() >= classes:
+        bad = (labels < 0) | (labels >= classes)
         value = labels[np.argmax(bad)]
         raise InvalidArgumentError(
             None, None, f"Received a label value of {value} which is outside the valid "
             f"range of [0, {classes}).  Label values: {' '.join(str(v) for v in labels)}")
     z = shifted(features)
     e = np.exp(z)
-    sum_exp = np.sum(e, axis=-1, keepdims=True)
+    sum_exp = np.add.reduce(e, axis=-1, keepdims=True)
     rows = np.arange(labels.shape[0])
     loss = np.log(sum_exp[:, 0]) - z[rows, labels]
-    backprop = e / sum_exp
-    backprop[rows, labels] -= 1
-    return loss, backprop
+    e /= sum_exp  # e is ours: the softmax in place becomes the backprop output
+    e[rows, labels] -= 1
+    return loss, e
 
 
 def _xent_grad(op, grad_loss, grad_grad):
     """TF's rule: the kernel's backprop output is the gradient (labels are assumed to
-    sum to 1); grad_grad, non-zero only in second derivatives, adds softmax's Jacobian."""
+    sum to 1); grad_grad, non-zero only in second derivatives, adds softmax's Jacobian.
+    The op is registered with none_grads, so an output no gradient reached gets None:
+    a first derivative builds no second-order term and makes no zeros."""
     from engine.ops.nn import log_softmax, softmax
     array = _array()
     logits = op.inputs[0]
-    grad = multiply(array.expand_dims(grad_loss, -1), op.outputs[1])
-    known = _infer.static_value(grad_grad)
-    if known is None or np.any(known):
+    grad = None
+    if grad_loss is not None:
+        grad = multiply(array.expand_dims(grad_loss, -1), op.outputs[1])
+    known = None if grad_grad is None else _infer.static_value(grad_grad)
+    if grad_grad is not None and (known is None or np.any(known)):
         probs = softmax(logits)
         centered = subtract(grad_grad, _reduce().reduce_sum(multiply(grad_grad, probs), -1,
                                                             keepdims=True))
-        grad = add(grad, multiply(centered, probs))
-    if op.inputs[1].dtype.is_integer:
+        term = multiply(centered, probs)
+        grad = term if grad is None else add(grad, term)
+    if grad is None:  # grad_grad known to be zero and no loss gradient
+        grad = array.zeros_like(logits)
+    if op.inputs[1].dtype.is_integer or grad_loss is None:
         return grad, None
     return grad, multiply(array.expand_dims(grad_loss, -1), negative(log_softmax(logits)))
 
 
 SOFTMAX_XENT = register("SoftmaxCrossEntropyWithLogits", _xent_kernel,
                         _xent_infer("SoftmaxCrossEntropyWithLogits", False), _xent_grad,
-                        multi=True, same_dtype=(0, 1))
+                        multi=True, same_dtype=(0, 1), none_grads=True)
 SPARSE_SOFTMAX_XENT = register(
     "SparseSoftmaxCrossEntropyWithLogits", _sparse_xent_kernel,
-    _xent_infer("SparseSoftmaxCrossEntropyWithLogits", True), _xent_grad, multi=True)
+    _xent_infer("SparseSoftmaxCrossEntropyWithLogits", True), _xent_grad, multi=True,
+    none_grads=True)
 
 
 def _to_matrix(t):

@@ -72,14 +72,15 @@ def _kernel_axes(x, axes) -> tuple:
     if axes.dtype not in _INDEX_NP:
         _check_index_dtype(np.dtype(axes.dtype).name)
     rank = np.ndim(x)
-    flat = np.reshape(axes, -1)
-    bad = (flat < -rank) | (flat >= rank)
-    if bad.any():
-        raise errors.InvalidArgumentError(
-            None, None, f"Invalid reduction dimension ({int(flat[bad][0])} for input with "
-            f"{rank} dimension(s)")
-    norm = [int(a) % rank for a in flat]
-    if len(set(norm)) != len(norm):
+    flat = axes.tolist() if axes.ndim <= 1 else np.reshape(axes, -1).tolist()
+    norm = []
+    for a in (flat if type(flat) is list else (flat,)):
+        if not -rank <= a < rank:
+            raise errors.InvalidArgumentError(
+                None, None, f"Invalid reduction dimension ({a} for input with {rank} "
+                "dimension(s)")
+        norm.append(a % rank)
+    if len(norm) > 1 and len(set(norm)) != len(norm):
         dup = next(a for i, a in enumerate(norm) if a in norm[:i])
         raise errors.InvalidArgumentError(
             None, None, "Invalid reduction arguments: Axes contains duplicate dimension: "
@@ -202,12 +203,14 @@ def _sum_grad(op, g):
 
 
 def _count(x, y):
-    """How many input elements fed each output element, as a scalar (static if known)."""
+    """How many input elements fed each output element, as a scalar (static if known):
+    one Size op when only the input's shape is dynamic (a batch mean's gradient)."""
     if x.shape.is_fully_defined() and y.shape.is_fully_defined():
         return x.shape.num_elements() // max(y.shape.num_elements(), 1)
     from engine.ops import array
-    return _m.floordiv(reduce_prod(array.shape(x)),
-                       _m.maximum(reduce_prod(array.shape(y)), 1))
+    if y.shape.is_fully_defined() and y.shape.num_elements() <= 1:
+        return array.size(x)
+    return _m.floordiv(array.size(x), _m.maximum(array.size(y), 1))
 
 
 def _mean_grad(op, g):
@@ -276,11 +279,14 @@ def _norm_grad(op, g):
 
 def _sum_kernel(x, axes, keep_dims):
     _kernel_type_check("Sum", x, _SUM_TYPES)
-    return np.sum(x, axis=_kernel_axes(x, axes), dtype=x.dtype, keepdims=keep_dims)
+    return np.add.reduce(x, axis=_kernel_axes(x, axes), dtype=x.dtype, keepdims=keep_dims)
 
 
 def _count_of(x, axes):
-    return int(np.prod([np.shape(x)[a] for a in axes], dtype=np.int64))
+    n, shape = 1, np.shape(x)
+    for a in axes:
+        n *= shape[a]
+    return n
 
 
 def _mean_kernel(x, axes, keep_dims):
@@ -288,9 +294,11 @@ def _mean_kernel(x, axes, keep_dims):
     axes_t = _kernel_axes(x, axes)
     n = _count_of(x, axes_t)
     if x.dtype.kind in "fc":
-        total = np.sum(x, axis=axes_t, dtype=x.dtype, keepdims=keep_dims)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / x.dtype.type(n)).astype(x.dtype, copy=False)
+        total = np.add.reduce(x, axis=axes_t, dtype=x.dtype, keepdims=keep_dims)
+        if n == 0:  # an empty mean is nan, quietly, as TensorFlow's
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.asarray(total / x.dtype.type(n)).astype(x.dtype, copy=False)
+        return np.asarray(np.true_divide(total, x.dtype.type(n), dtype=x.dtype))
     # Integers: TensorFlow accumulates wide and divides truncating toward zero.
     wide = np.uint64 if x.dtype.kind == "u" else np.int64
     total = np.asarray(np.sum(x, axis=axes_t, dtype=wide, keepdims=keep_dims))
