@@ -93,6 +93,8 @@ class ConcreteFunction:
         return self._pack(flat)
 
     def _pack(self, flat):
+        if self._template is _TENSOR:  # one tensor returned: the common case
+            return flat[0]
         values = iter(flat)
         return nest.map_structure(lambda slot: next(values) if slot is _TENSOR else slot,
                                   self._template) if self._template is not None else None
@@ -128,6 +130,7 @@ class Function:
         self._log = []
         self._recent = collections.deque(maxlen=_RETRACE_WINDOW)
         self._bound = weakref.WeakKeyDictionary()
+        self._bind = sig.binder(python_function)
 
     @property
     def python_function(self):
@@ -190,7 +193,7 @@ class Function:
         return concrete, arguments
 
     def _arguments(self, args, kwargs):
-        arguments = sig.bind(self._python_function, args, kwargs)
+        arguments = self._bind(args, kwargs)
         if self._signature is None:
             return arguments
         return _apply_signature(self._name, arguments, self._signature)

@@ -12,12 +12,13 @@ import inspect
 
 import numpy as np
 
-from engine import nest
+from engine import dtypes, nest
 from engine.tensor_base import TensorBase
 from engine.tensor_spec import TensorSpec
 from engine.variables import Variable
+from eager.tensor import EagerTensor
 
-__all__ = ["bind", "leaf_key", "call_key", "describe_change", "describe_key", "is_tensor_leaf",
+__all__ = ["bind", "binder", "leaf_key", "call_key", "describe_change", "describe_key", "is_tensor_leaf",
            "SpecValue"]
 
 _PYTHON = (bool, int, float, complex, str, bytes, type(None))
@@ -25,13 +26,28 @@ _PYTHON = (bool, int, float, complex, str, bytes, type(None))
 
 def bind(fn, args, kwargs):
     """{parameter name: value} of a call, defaults filled in, in the signature's order."""
+    return binder(fn)(args, kwargs)
+
+
+def binder(fn):
+    """`bind` for one function, its signature read once: `binder(fn)(args, kwargs)`.
+
+    A call passing every parameter positionally (the common case) is one zip."""
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):  # builtins: positional names only
-        return {f"arg{i}": a for i, a in enumerate(args)} | dict(kwargs)
-    bound = sig.bind(*args, **kwargs)
-    bound.apply_defaults()
-    return dict(bound.arguments)
+        return lambda args, kwargs: {f"arg{i}": a for i, a in enumerate(args)} | dict(kwargs)
+    params = list(sig.parameters.values())
+    names = tuple(p.name for p in params)
+    simple = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
+
+    def bind_call(args, kwargs):
+        if simple and not kwargs and len(args) == len(names):
+            return dict(zip(names, args))
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+    return bind_call
 
 
 class SpecValue:
@@ -51,6 +67,9 @@ def is_tensor_leaf(value) -> bool:
 
 def leaf_key(value):
     """What about one argument leaf decides the trace."""
+    if type(value) is EagerTensor:  # the hot path: numpy's shape tuple is the dims
+        array = value._value
+        return ("tensor", dtypes.from_numpy(array.dtype).name, array.shape)
     if isinstance(value, Variable):
         return ("variable", id(value))
     if isinstance(value, SpecValue):

@@ -127,9 +127,11 @@ def call(f, args, captured, base=None):
     `base` is the function whose gradient applies: f itself, unless f is its forward
     variant that also returns the residuals after the outputs.
     """
-    specs = [(t.dtype, t.shape) for t in f.outputs if not isinstance(t, Operation)]
+    attrs = f.__dict__.get("_call_attrs")
+    if attrs is None or attrs["base"] is not (base or f) or attrs["n_args"] != len(args):
+        specs = [(t.dtype, t.shape) for t in f.outputs if not isinstance(t, Operation)]
+        attrs = f._call_attrs = {"f": f, "n_args": len(args), "output_specs": specs,
+                                 "base": base or f}  # built once per function: a hot path
     opdef = CALL if getattr(f, "stateful", True) else STATELESS_CALL
-    out = execute(opdef, (*args, *captured), {"f": f, "n_args": len(args),
-                                              "output_specs": specs, "base": base or f},
-                  f.graph.name)
+    out = execute(opdef, (*args, *captured), attrs, f.graph.name)
     return out if isinstance(out, tuple) else ()

@@ -27,6 +27,21 @@ def test_traces_once_per_signature_and_reuses_the_plan():
                              "trace 4: x=int32[2], scale=3"]
 
 
+def test_positional_keyword_and_default_arguments_share_one_trace():
+    @tf.function
+    def f(x, scale=2.0, *rest, shift=1.0):
+        return x * scale + shift + sum(rest)
+    a = tf.constant([1.0, 2.0])
+    assert f(a).numpy().tolist() == [3.0, 5.0]
+    assert f(a, 2.0).numpy().tolist() == [3.0, 5.0]     # the default, passed: same key
+    assert f(x=a, scale=2.0).numpy().tolist() == [3.0, 5.0]
+    assert f.experimental_get_tracing_count() == 1
+    assert f(a, 2.0, 10.0, shift=0.0).numpy().tolist() == [12.0, 14.0]
+    assert f.experimental_get_tracing_count() == 2
+    with pytest.raises(TypeError, match="scale"):
+        f(a, 2.0, scale=3.0)
+
+
 def test_concrete_function_graph_and_tensor_spec_with_none_dims():
     @tf.function
     def f(x):
