@@ -20,8 +20,13 @@ __all__ = ["backward", "unbroadcast", "zero_gradient"]
 
 
 def _differentiable(tensor) -> bool:
-    kind = tensor.dtype._np.kind
-    return kind in "fc" or tensor.dtype.name in ("resource", "variant")
+    try:  # eagerly, the numpy dtype says it without building a DType
+        if tensor._value.dtype.kind in "fc":
+            return True
+    except AttributeError:
+        pass
+    dtype = tensor.dtype
+    return dtype._np.kind in "fc" or dtype.name in ("resource", "variant")
 
 
 def zero_gradient(tensor):
@@ -85,15 +90,15 @@ def backward(ops, targets, target_grads, sources, stop=()):
                          for o, g in zip(op.outputs, out_grads)]
         # inputs no source reaches need no gradient: TensorFlow's skip_input_indices,
         # which gradient functions may read to skip work (a MatMul's data input)
-        op.skip_input_indices = tuple(i for i, t in enumerate(op.inputs)
-                                      if id(t) not in live or not _differentiable(t))
+        op.skip_input_indices = skip = tuple(i for i, t in enumerate(op.inputs)
+                                             if id(t) not in live or not _differentiable(t))
         in_grads = fn(op, *out_grads)
         if len(in_grads) != len(op.inputs):
             raise errors.InternalError(
                 None, None, f"The gradient of {op._opdef.name} returned {len(in_grads)} "
                 f"gradients for {len(op.inputs)} inputs")
         for index, (t, g) in enumerate(zip(op.inputs, in_grads)):
-            if g is None or id(t) not in live or not _differentiable(t):
+            if g is None or index in skip:
                 continue
             grads.setdefault(id(t), []).append(unbroadcast(g, t, op, index))
     return [_total(grads.get(id(s))) for s in sources]

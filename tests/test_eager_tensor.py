@@ -160,3 +160,17 @@ def test_kernels_return_inf_and_nan_silently_like_tensorflow_but_numpy_still_war
     out = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True,
                          text=True, check=True)
     assert out.stderr.count("RuntimeWarning") == 1  # only the user's own np.log
+
+
+def test_python_ints_become_shared_read_only_constants():
+    """Eagerly, ints and int lists given to ops (shapes, axes) are cached constants: the
+    same list gives the same tensor, it cannot be written through, and [1, 2] never
+    answers for [1.0, 2.0]."""
+    first = tf.identity([1, 2])
+    assert first.dtype == tf.int32
+    assert tf.identity([1.0, 2.0]).dtype == tf.float32
+    assert tf.identity((1, 2)).numpy().tolist() == [1, 2]
+    with pytest.raises(ValueError, match="read-only"):
+        first.numpy()[0] = 7
+    assert tf.identity([1, 2]).numpy().tolist() == [1, 2]
+    assert tf.reshape(tf.range(6), [2, 3]).shape == [2, 3]

@@ -80,6 +80,8 @@ def shape_arg(shape):
                              "Tensor.")
         return np.asarray(shape.as_list(), dtype=np.int32)
     if isinstance(shape, (list, tuple)):
+        if all(type(d) is int for d in shape) and shape:
+            return shape  # plain ints: converted (eagerly from a cache) by the op
         if any(isinstance(d, TensorBase) for d in shape):
             from engine.ops.array import stack
             from engine.ops.core import convert_to_tensor
@@ -311,7 +313,10 @@ EXPAND_DIMS = register("ExpandDims", _expand_dims_kernel, _expand_dims_infer,
 
 def expand_dims(input, axis, name=None):  # noqa: A002
     """`input` with a new size-1 dimension inserted at `axis` (negative counts from the end)."""
-    if isinstance(axis, (int, np.integer)):
+    if type(axis) is int:  # eagerly a cached constant
+        from engine.ops.core import convert_to_tensor
+        axis = convert_to_tensor(axis, dtype=dtypes.int32)
+    elif isinstance(axis, np.integer):
         axis = np.asarray(axis, dtype=np.int32)
     return execute(EXPAND_DIMS, (input, axis), None, name)
 

@@ -54,6 +54,37 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
                              f"{dtypes.as_dtype(dtype).name} for Tensor with dtype "
                              f"{tensor.dtype.name}: {tensor!r}")
         return tensor
+    key = _constant_key(value, dtype, dtype_hint)
+    if key is not None and executing_eagerly():
+        tensor = _CONSTANTS.get(key)
+        if tensor is None:
+            tensor = _new_constant(value, dtype, dtype_hint, name)
+            tensor._value.flags.writeable = False  # shared from now on
+            if len(_CONSTANTS) < 4096:
+                _CONSTANTS[key] = tensor
+        return tensor
+    return _new_constant(value, dtype, dtype_hint, name)
+
+
+_CONSTANTS: dict = {}  # eager constants made from Python ints and short int lists
+
+
+def _constant_key(value, dtype, dtype_hint):
+    """A cache key for the ints and int lists ops receive as shapes and axes (a gradient
+    function's `reshape(g, [1, 3])`), None for anything else. Element types are part of
+    the key through the test: [1, 2] and [1.0, 2.0] compare equal but differ in dtype."""
+    kind = type(value)
+    if kind is int:
+        return (value, dtype, dtype_hint)
+    if (kind is list or kind is tuple) and len(value) <= 8:
+        for v in value:
+            if type(v) is not int:
+                return None
+        return (kind, tuple(value), dtype, dtype_hint)
+    return None
+
+
+def _new_constant(value, dtype, dtype_hint, name):
     if dtype is None and dtype_hint is not None:
         try:
             array = to_array(value, dtype_hint)

@@ -126,12 +126,15 @@ def _reduce_infer(op_name, allowed):
 def _axes_input(x, axis):
     """The reduction_indices tensor for `axis` (None: every axis, as TensorFlow)."""
     if axis is None:
-        if x.shape.rank is not None:
-            return constant(np.arange(x.shape.rank, dtype=np.int32))
+        if x.shape.rank is not None:  # eagerly a cached constant (a tuple of Python ints)
+            return convert_to_tensor(tuple(range(x.shape.rank)), dtype=dtypes.int32)
         from engine.ops import array
         return _positions(array.shape(x))
     if is_tensor(axis):
         return axis
+    if type(axis) is int or (type(axis) in (list, tuple) and axis and
+                             all(type(a) is int for a in axis)):
+        return convert_to_tensor(axis, dtype=dtypes.int32)  # eagerly a cached constant
     value = np.asarray(axis)
     if value.dtype.kind not in "iu":
         if value.size:
@@ -196,10 +199,22 @@ def _keepdims_grad(op, g):
 
 
 def _sum_grad(op, g):
-    """dL/dx = the output gradient broadcast back over the reduced axes."""
+    """dL/dx = the output gradient broadcast back over the reduced axes (no reshape when
+    those are the leading axes: broadcasting puts them back by itself)."""
     from engine.ops import array
     x = op.inputs[0]
-    return array.broadcast_to(_keepdims_grad(op, g), _shape_of(x)), None
+    if not (op.get_attr("keep_dims") or _leading_axes(x, op.inputs[1])):
+        g = _keepdims_grad(op, g)
+    return array.broadcast_to(g, _shape_of(x)), None
+
+
+def _leading_axes(x, axes) -> bool:
+    """The reduced axes are statically 0..k-1 (a batch sum, or every axis)."""
+    rank, value = x.shape.rank, static_value(axes)
+    if rank is None or value is None:
+        return False
+    reduced = sorted({int(a) % rank for a in np.reshape(value, -1)}) if rank else []
+    return reduced == list(range(len(reduced)))
 
 
 def _count(x, y):
@@ -376,9 +391,12 @@ EUCLIDEAN_NORM = register("EuclideanNorm", _norm_kernel,
                           _reduce_infer("EuclideanNorm", _SUM_TYPES), _norm_grad)
 
 
+_KEEP = {False: {"keep_dims": False}, True: {"keep_dims": True}}  # shared: never mutated
+
+
 def _reduce(opdef, input_tensor, axis, keepdims, name):
     x = convert_to_tensor(input_tensor)
-    out = execute(opdef, (x, _axes_input(x, axis)), {"keep_dims": bool(keepdims)}, name)
+    out = execute(opdef, (x, _axes_input(x, axis)), _KEEP[bool(keepdims)], name)
     return _may_reduce_to_scalar(keepdims, axis, out)
 
 
