@@ -129,14 +129,15 @@ class Session:
         leaves = nest.flatten(fetches)
         targets = [self._graph.as_graph_element(f) for f in leaves]
         feed_tensors = [self._graph.as_graph_element(f) for f in (feed_list or [])]
+        converters = [_feed_converter(t) for t in feed_tensors]
 
         def call(*feed_values):
             if len(feed_values) != len(feed_tensors):
                 raise TypeError(f"Expected {len(feed_tensors)} feed values, got "
                                 f"{len(feed_values)}")
             values = self._run_targets(targets, feed_tensors,
-                                       [_feed_value(t, v) for t, v in
-                                        zip(feed_tensors, feed_values)])
+                                       [convert(v) for convert, v in
+                                        zip(converters, feed_values)])
             values = [_fetched(v) for v in values]
             return nest.pack_sequence_as(fetches, values) if nest.is_nested(fetches) \
                 else values[0]
@@ -193,19 +194,41 @@ def _pass_options(config):
 
 def _feed_value(tensor, value):
     """A fed value as an array of the tensor's dtype; ValueError if its shape cannot fit."""
-    if hasattr(value, "_value"):  # an eager tensor
-        value = value._value
-    try:
-        array = to_array(value, tensor.dtype) if not isinstance(value, np.ndarray) \
-            else np.asarray(value, dtype=tensor.dtype._np) if tensor.dtype.name != "string" \
-            else to_array(value, tensor.dtype)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"Cannot feed {value!r} to {tensor.name!r} of dtype "
-                        f"{tensor.dtype.name}: {exc}") from None
-    if not tensor.shape.is_compatible_with(array.shape):
-        raise ValueError(f"Cannot feed value of shape {array.shape!r} for Tensor "
-                         f"{tensor.name!r}, which has shape {tensor.shape}")
-    return array
+    return _feed_converter(tensor)(value)
+
+
+def _feed_converter(tensor):
+    """`_feed_value` for one tensor, its dtype and static dims read once (make_callable
+    keeps these: a fed array of the right dtype is then only checked, never copied)."""
+    np_dtype, is_string = tensor.dtype._np, tensor.dtype.name == "string"
+    dims = None if tensor.shape.rank is None else tuple(tensor.shape.as_list())
+
+    def convert(value):
+        if hasattr(value, "_value"):  # an eager tensor
+            value = value._value
+        if type(value) is np.ndarray and value.dtype == np_dtype and not is_string:
+            array = value
+        else:
+            try:
+                array = to_array(value, tensor.dtype) if not isinstance(value, np.ndarray) \
+                    else np.asarray(value, dtype=np_dtype) if not is_string \
+                    else to_array(value, tensor.dtype)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"Cannot feed {value!r} to {tensor.name!r} of dtype "
+                                f"{tensor.dtype.name}: {exc}") from None
+        if dims is not None:
+            shape = array.shape
+            fits = len(shape) == len(dims)
+            if fits:
+                for want, got in zip(dims, shape):
+                    if want is not None and want != got:
+                        fits = False
+                        break
+            if not fits:
+                raise ValueError(f"Cannot feed value of shape {array.shape!r} for Tensor "
+                                 f"{tensor.name!r}, which has shape {tensor.shape}")
+        return array
+    return convert
 
 
 def _fetched(value):
