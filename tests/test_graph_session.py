@@ -38,6 +38,23 @@ def test_placeholders_feeds_and_static_shapes(graph_mode):
             sess.run(y, {x: [1.0, 2.0]})
 
 
+def test_make_callable_converts_and_checks_each_feed(graph_mode):
+    x = tf1.placeholder(tf.float32, shape=[None, 3], name="x")
+    y = x * 2.0
+    with tf1.Session() as sess:
+        run = sess.make_callable(y, [x])
+        got = run(np.ones((2, 3), np.float64))          # float64 converted to float32
+        assert got.dtype == np.float32 and got.tolist() == [[2.0] * 3] * 2
+        assert run([[1, 2, 3]]).tolist() == [[2.0, 4.0, 6.0]]
+        with pytest.raises(ValueError, match=r"Cannot feed value of shape \(2, 4\) for "
+                                             r"Tensor 'x:0', which has shape \(None, 3\)"):
+            run(np.ones((2, 4), np.float32))
+        with pytest.raises(ValueError, match=r"shape \(3,\)"):
+            run(np.ones(3, np.float32))
+        with pytest.raises(TypeError, match="Cannot feed 'a' to 'x:0' of dtype float32"):
+            run("a")
+
+
 def test_missing_feed_names_the_placeholder_dtype_and_shape(graph_mode):
     x = tf1.placeholder(tf.float32, shape=[None, 784], name="x")
     labels = tf1.placeholder(tf.int32, shape=[None], name="labels")
