@@ -119,7 +119,7 @@ class GradientTape:
 
     def watch(self, tensor):
         """Starts tracing `tensor` (or a variable, or a nested structure of them)."""
-        for t in nest.flatten(tensor):
+        for t in (tensor,) if isinstance(tensor, TensorBase) else nest.flatten(tensor):
             key_obj = _key_object(t)
             if key_obj is None:
                 raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, "
@@ -132,7 +132,8 @@ class GradientTape:
 
     def _variable_accessed(self, variable):
         """Called when a variable is read while this tape records (auto-watch)."""
-        if self._watch_accessed_variables and variable.trainable:
+        if self._watch_accessed_variables and variable.trainable and \
+                id(variable.handle) not in self._watched:  # a second read: nothing to do
             self.watch(variable)
 
     def watched_variables(self):

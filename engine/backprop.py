@@ -72,7 +72,9 @@ def backward(ops, targets, target_grads, sources, stop=()):
         for t in op.inputs:
             if id(t) in live:
                 path.append(op)
-                live.update(id(o) for o in op.outputs if id(o) not in blocked)
+                for o in op.outputs:
+                    if not blocked or id(o) not in blocked:
+                        live.add(id(o))
                 break
     grads: dict[int, list] = {}
     for t, g in zip(targets, target_grads):
@@ -83,7 +85,7 @@ def backward(ops, targets, target_grads, sources, stop=()):
         if fn is NO_GRADIENT:
             continue
         out_grads = [_total(grads.get(id(o))) for o in op.outputs]
-        if all(g is None for g in out_grads):
+        if out_grads.count(None) == len(out_grads):
             continue
         if len(out_grads) > 1 and None in out_grads and not op._opdef.none_grads:
             out_grads = [zero_gradient(o) if g is None else g
