@@ -12,11 +12,15 @@ a graph's Operation both qualify.
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import errors
 from engine.infer import fmt_shape
 from engine.registry import NO_GRADIENT
 
 __all__ = ["backward", "unbroadcast", "zero_gradient"]
+
+_ARRAYS = (np.ndarray, np.generic)
 
 
 def _differentiable(tensor) -> bool:
@@ -84,25 +88,41 @@ def backward(ops, targets, target_grads, sources, stop=()):
         fn = op._opdef.grad
         if fn is NO_GRADIENT:
             continue
-        out_grads = [_total(grads.get(id(o))) for o in op.outputs]
-        if out_grads.count(None) == len(out_grads):
-            continue
-        if len(out_grads) > 1 and None in out_grads and not op._opdef.none_grads:
-            out_grads = [zero_gradient(o) if g is None else g
-                         for o, g in zip(op.outputs, out_grads)]
+        outputs, inputs = op.outputs, op.inputs
+        if len(outputs) == 1:  # the common case, without list building
+            reached = grads.get(id(outputs[0]))
+            if reached is None:
+                continue
+            out_grads = (reached[0] if len(reached) == 1 else _total(reached),)
+        else:
+            out_grads = [_total(grads.get(id(o))) for o in outputs]
+            if out_grads.count(None) == len(out_grads):
+                continue
+            if None in out_grads and not op._opdef.none_grads:
+                out_grads = [zero_gradient(o) if g is None else g
+                             for o, g in zip(outputs, out_grads)]
         # inputs no source reaches need no gradient: TensorFlow's skip_input_indices,
         # which gradient functions may read to skip work (a MatMul's data input)
-        op.skip_input_indices = skip = tuple(i for i, t in enumerate(op.inputs)
-                                             if id(t) not in live or not _differentiable(t))
+        skip = []
+        for i, t in enumerate(inputs):
+            if id(t) not in live or not _differentiable(t):
+                skip.append(i)
+        op.skip_input_indices = skip = tuple(skip)
         in_grads = fn(op, *out_grads)
-        if len(in_grads) != len(op.inputs):
+        if len(in_grads) != len(inputs):
             raise errors.InternalError(
                 None, None, f"The gradient of {op._opdef.name} returned {len(in_grads)} "
-                f"gradients for {len(op.inputs)} inputs")
-        for index, (t, g) in enumerate(zip(op.inputs, in_grads)):
+                f"gradients for {len(inputs)} inputs")
+        for index, g in enumerate(in_grads):
             if g is None or index in skip:
                 continue
-            grads.setdefault(id(t), []).append(unbroadcast(g, t, op, index))
+            t = inputs[index]
+            g = unbroadcast(g, t, op, index)
+            found = grads.get(id(t))
+            if found is None:
+                grads[id(t)] = [g]
+            else:
+                found.append(g)
     return [_total(grads.get(id(s))) for s in sources]
 
 
@@ -122,6 +142,29 @@ def _static_axes(gshape, tshape):
     return axes
 
 
+def _unbroadcast_eager(grad, gshape, tshape, op, index):
+    """unbroadcast with both shapes known as numpy tuples: the axes from them alone."""
+    from engine.ops import array, reduce
+    lead = len(gshape) - len(tshape)
+    if lead < 0 or any(td != 1 and td != gd for td, gd in zip(tshape, gshape[lead:])):
+        raise _shape_error(grad.shape, tensor_shape=tshape, op=op, index=index)
+    axes = [*range(lead), *(lead + i for i, d in enumerate(tshape)
+                            if d == 1 and gshape[lead + i] != 1)]
+    if axes:  # the Sum op itself: its axes a cached constant
+        from engine.context import execute
+        from engine.ops.core import convert_to_tensor
+        grad = execute(reduce.SUM, (grad, convert_to_tensor(axes, dtype="int32")),
+                       reduce.KEEP_DIMS[False], None)
+    return array.reshape(grad, list(tshape)) if len(axes) != lead else grad
+
+
+def _shape_error(gshape, tensor_shape, op, index):
+    name = op._opdef.name if op is not None else "?"
+    return errors.InternalError(
+        None, None, f"Gradient of {name} input {index} has shape {fmt_shape(gshape)}, "
+        f"which cannot be summed back to the input's shape {fmt_shape(tensor_shape)}")
+
+
 def unbroadcast(grad, tensor, op=None, index=0):
     """`grad` summed over the axes along which `tensor` was broadcast, in its shape.
 
@@ -130,10 +173,14 @@ def unbroadcast(grad, tensor, op=None, index=0):
             (a bug in a gradient function), naming the op, input index and shapes.
     """
     try:  # eager values: compare numpy shapes directly (most gradients already fit)
-        if grad._value.shape == tensor._value.shape:
-            return grad
+        gshape, tshape = grad._value.shape, tensor._value.shape
     except AttributeError:
         pass
+    else:
+        if gshape == tshape:
+            return grad
+        if isinstance(tensor._value, _ARRAYS):  # not a resource handle (shape_hint)
+            return _unbroadcast_eager(grad, gshape, tshape, op, index)
     if tensor.dtype.name == "resource":
         return grad
     gshape, tshape = grad.shape, tensor.shape
@@ -147,10 +194,7 @@ def unbroadcast(grad, tensor, op=None, index=0):
         g, t = gshape.as_list(), tshape.as_list()
         lead = len(g) - len(t)
         if lead < 0 or any(td != 1 and td != gd for td, gd in zip(t, g[lead:])):
-            name = op._opdef.name if op is not None else "?"
-            raise errors.InternalError(
-                None, None, f"Gradient of {name} input {index} has shape {fmt_shape(gshape)}, "
-                f"which cannot be summed back to the input's shape {fmt_shape(tshape)}")
+            raise _shape_error(gshape, tshape, op, index)
         axes = list(range(lead)) + [lead + i for i, d in enumerate(t)
                                     if d == 1 and g[lead + i] != 1]
         if axes:

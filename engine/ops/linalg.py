@@ -163,23 +163,30 @@ def _matmul_infer_fn(op_name, flags, batch):
     return infer
 
 
+# The four MatMul attr dicts, shared by every call (executors copy or only read them).
+_MM_ATTRS = {(ta, tb): {"transpose_a": ta, "transpose_b": tb}
+             for ta in (False, True) for tb in (False, True)}
+
+# TensorFlow's _MatMulGrad: (transpose_a, transpose_b) -> how to form da and db, each as
+# (first, second, transpose first, transpose second) over a = 0, b = 1, g = 2.
+_MATMUL_GRADS = {(False, False): ((2, 1, False, True), (0, 2, True, False)),
+                 (False, True): ((2, 1, False, False), (2, 0, True, False)),
+                 (True, False): ((1, 2, False, True), (0, 2, False, False)),
+                 (True, True): ((1, 2, True, True), (2, 0, True, True))}
+
+
 def _matmul_grad(op, g):
-    """TensorFlow's _MatMulGrad: each case is again a product with transposes (a side
-    no source reaches, such as the input data, is skipped)."""
-    a, b = op.inputs
-    t_a, t_b = op.get_attr("transpose_a"), op.get_attr("transpose_b")
+    """Each case is again one MatMul with transposes; a side no source reaches (the
+    input data) is skipped. The op's inputs are matrices, so the products go straight
+    to the MatMul op."""
+    parts = (*op.inputs, g)
     skip = getattr(op, "skip_input_indices", None) or ()
-    if not t_a and not t_b:
-        da, db = (lambda: matmul(g, b, transpose_b=True)), (
-            lambda: matmul(a, g, transpose_a=True))
-    elif not t_a and t_b:
-        da, db = (lambda: matmul(g, b)), (lambda: matmul(g, a, transpose_a=True))
-    elif t_a and not t_b:
-        da, db = (lambda: matmul(b, g, transpose_b=True)), (lambda: matmul(a, g))
-    else:
-        da, db = (lambda: matmul(b, g, transpose_a=True, transpose_b=True)), (
-            lambda: matmul(g, a, transpose_a=True, transpose_b=True))
-    return (None if 0 in skip else da()), (None if 1 in skip else db())
+    out = []
+    for index, (x, y, tx, ty) in enumerate(
+            _MATMUL_GRADS[op.get_attr("transpose_a"), op.get_attr("transpose_b")]):
+        out.append(None if index in skip else
+                   execute(MATMUL, (parts[x], parts[y]), _MM_ATTRS[tx, ty], None))
+    return tuple(out)
 
 
 def _batch_matmul_grad(op, g):
@@ -238,8 +245,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     ra, rb = a.shape.rank, b.shape.rank
     complex_adjoint = a.dtype.is_complex and (adjoint_a or adjoint_b)
     if ra is not None and rb is not None and ra <= 2 and rb <= 2 and not complex_adjoint:
-        return execute(MATMUL, (a, b), {"transpose_a": transpose_a or adjoint_a,
-                                        "transpose_b": transpose_b or adjoint_b}, name)
+        return execute(MATMUL, (a, b), _MM_ATTRS[bool(transpose_a or adjoint_a),
+                                                 bool(transpose_b or adjoint_b)], name)
     if a.dtype.is_complex:  # a plain transpose must not conjugate
         a = matrix_transpose(a) if transpose_a else a
         b = matrix_transpose(b) if transpose_b else b

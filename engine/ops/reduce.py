@@ -391,12 +391,12 @@ EUCLIDEAN_NORM = register("EuclideanNorm", _norm_kernel,
                           _reduce_infer("EuclideanNorm", _SUM_TYPES), _norm_grad)
 
 
-_KEEP = {False: {"keep_dims": False}, True: {"keep_dims": True}}  # shared: never mutated
+KEEP_DIMS = {False: {"keep_dims": False}, True: {"keep_dims": True}}  # shared: never mutated
 
 
 def _reduce(opdef, input_tensor, axis, keepdims, name):
     x = convert_to_tensor(input_tensor)
-    out = execute(opdef, (x, _axes_input(x, axis)), _KEEP[bool(keepdims)], name)
+    out = execute(opdef, (x, _axes_input(x, axis)), KEEP_DIMS[bool(keepdims)], name)
     return _may_reduce_to_scalar(keepdims, axis, out)
 
 
