@@ -24,11 +24,9 @@ _ARRAYS = (np.ndarray, np.generic)
 
 
 def _differentiable(tensor) -> bool:
-    try:  # eagerly, the numpy dtype says it without building a DType
-        if tensor._value.dtype.kind in "fc":
-            return True
-    except AttributeError:
-        pass
+    value = getattr(tensor, "_value", None)  # eagerly, numpy's dtype says it cheaply
+    if type(value) is np.ndarray and value.dtype.kind in "fc":
+        return True
     dtype = tensor.dtype
     return dtype._np.kind in "fc" or dtype.name in ("resource", "variant")
 

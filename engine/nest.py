@@ -15,9 +15,18 @@ def _is_namedtuple(x) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
+_LEAF_TYPES: set = set()  # types seen not to nest (tensors, numbers): one set lookup
+
+
 def is_nested(x) -> bool:
     """True for lists, tuples (namedtuples too) and mappings."""
-    return isinstance(x, (list, tuple, collections.abc.Mapping))
+    kind = type(x)
+    if kind in _LEAF_TYPES:
+        return False
+    if isinstance(x, (list, tuple, collections.abc.Mapping)):
+        return True
+    _LEAF_TYPES.add(kind)
+    return False
 
 
 def _children(x):
@@ -66,6 +75,10 @@ def pack_sequence_as(structure, flat_sequence):
         ValueError: the number of leaves differs.
     """
     flat_sequence = list(flat_sequence)
+    kind = type(structure)
+    if (kind is list or kind is tuple) and len(structure) == len(flat_sequence) and \
+            not any(map(is_nested, structure)):  # a flat list or tuple: the common case
+        return flat_sequence if kind is list else tuple(flat_sequence)
     leaves = iter(flat_sequence)
 
     def build(template):
