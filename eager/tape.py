@@ -121,6 +121,9 @@ class GradientTape:
         """Starts tracing `tensor` (or a variable, or a nested structure of them)."""
         for t in (tensor,) if isinstance(tensor, TensorBase) else nest.flatten(tensor):
             key_obj = _key_object(t)
+            if key_obj is None and isinstance(t, TensorBase) and self._ex is not None \
+                    and not self._ex.is_eager:  # inside tf.function: the graph tape
+                key_obj = t                     # differentiates its window of ops anyway
             if key_obj is None:
                 raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, "
                                  "not tf.Tensor or tf.Variable.")

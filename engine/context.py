@@ -97,10 +97,31 @@ def init_scope():
 
 
 def variable_accessed(variable) -> None:
-    """Tells the current executor a variable is read (eager tapes auto-watch it)."""
+    """Tells the current executor a variable is read (eager tapes auto-watch it), and
+    any active variable watcher (tf.custom_gradient's)."""
     hook = getattr(_state.stack[-1], "variable_accessed", None)
     if hook is not None:
         hook(variable)
+    watchers = getattr(_watchers, "active", None)
+    if watchers:
+        for watcher in watchers:
+            watcher(variable)
+
+
+_watchers = threading.local()
+
+
+@contextlib.contextmanager
+def watch_variables(watcher):
+    """`watcher(variable)` is called for every variable read inside the block."""
+    active = getattr(_watchers, "active", None)
+    if active is None:
+        active = _watchers.active = []
+    active.append(watcher)
+    try:
+        yield watcher
+    finally:
+        active.remove(watcher)
 
 
 class name_scope:  # noqa: N801 - TensorFlow's name

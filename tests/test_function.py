@@ -354,3 +354,17 @@ def test_concrete_function_repr():
     f = tf.function(lambda x: x + 1)
     assert repr(f.get_concrete_function(tf.constant(1.0))) == \
         "<ConcreteFunction <lambda>(x=float32[])>"
+
+
+def test_a_tape_inside_a_function_watches_its_tensor_arguments():
+    @tf.function
+    def input_gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(tf.sin(x) * x)
+        return tape.gradient(y, x)
+    x = tf.constant([0.5, -1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.sin(x) * x)
+    np.testing.assert_array_equal(input_gradient(x).numpy(), tape.gradient(y, x).numpy())

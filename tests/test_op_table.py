@@ -216,6 +216,7 @@ _TESTED_ELSEWHERE = {
     "RaggedTensorToTensor",  # test_keras_preprocessing.py
     "ScalarSummary", "HistogramSummary", "MergeSummary", "WriteScalarSummary",
     "WriteHistogramSummary",  # test_tensorboard.py
+    "CustomGradient",  # test_custom_gradient.py
 }
 
 

@@ -37,6 +37,7 @@ from engine.tensor_spec import TensorSpec
 from engine.variables import Variable, VariableAggregation, VariableSynchronization
 from eager.function import function
 from eager.tape import GradientTape, UnconnectedGradients
+from engine.custom_gradient import custom_gradient
 from graph.control_flow import case, cond, switch_case, while_loop
 from engine.ops.debug import Assert, print_ as print  # noqa: A004
 from graph.control_flow import tuple_ as tuple  # noqa: A001
