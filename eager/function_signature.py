@@ -18,8 +18,8 @@ from engine.tensor_spec import TensorSpec
 from engine.variables import Variable
 from eager.tensor import EagerTensor
 
-__all__ = ["bind", "binder", "leaf_key", "call_key", "describe_change", "describe_key", "is_tensor_leaf",
-           "SpecValue"]
+__all__ = ["bind", "binder", "leaf_key", "call_key", "describe_change", "describe_key",
+           "is_tensor_leaf", "SpecValue"]
 
 _PYTHON = (bool, int, float, complex, str, bytes, type(None))
 
