@@ -229,11 +229,14 @@ def _count(x, y):
 
 
 def _mean_grad(op, g):
-    grad, _ = _sum_grad(op, g)
+    """The sum's gradient divided by the count; a static count divides the (small)
+    output gradient before broadcasting it — the same numbers, fewer divisions."""
     count = _count(op.inputs[0], op.outputs[0])
-    if not isinstance(count, int):
-        count = _m.cast(count, grad.dtype)
-    return _m.realdiv(grad, count), None
+    if isinstance(count, int):
+        scaled = _m.realdiv(g, count)
+        return _sum_grad(op, scaled)[0], None
+    grad, _ = _sum_grad(op, g)
+    return _m.realdiv(grad, _m.cast(count, grad.dtype)), None
 
 
 def _minmax_grad(op, g):
