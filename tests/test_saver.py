@@ -276,3 +276,28 @@ def test_save_into_a_file_path_fails_without_leftovers(tmp_path):
     assert _files(tmp_path) == ["afile"]
     saver.save(None, str(tmp_path / "ok"))
     assert _files(tmp_path) == ["afile", "checkpoint", "ok.data-00000-of-00001", "ok.index"]
+
+
+def test_keras_layers_in_a_graph_keep_keras_names_and_restore_into_the_eager_twin(tmp_path):
+    """A Keras layer called on a TF1 placeholder names its weights `dense/kernel` (one
+    scope for build and call), so a Saver checkpoint restores by name into the same
+    layers built eagerly."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 4)).astype(np.float32)
+    tf.keras.backend.clear_session()
+    with tf.Graph().as_default():
+        holder = tf1.placeholder(tf.float32, [None, 4])
+        hidden = tf.keras.layers.Dense(3, activation="relu")(holder)
+        out = tf.keras.layers.Dense(2)(hidden)
+        names = [v.name for v in tf1.global_variables()]
+        assert names == ["dense/kernel:0", "dense/bias:0", "dense_1/kernel:0", "dense_1/bias:0"]
+        assert out.op.name.startswith("dense_1/")
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            expected = sess.run(out, {holder: x})
+            path = tf1.train.Saver().save(sess, str(tmp_path / "model"))
+    tf.keras.backend.clear_session()
+    first, second = tf.keras.layers.Dense(3, activation="relu"), tf.keras.layers.Dense(2)
+    second(first(x))  # built eagerly: fresh random weights
+    tf1.train.Saver(first.weights + second.weights).restore(None, path)
+    np.testing.assert_array_equal(second(first(x)).numpy(), expected)

@@ -150,8 +150,12 @@ class Layer(Module):
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers.get(initializer)
         trainable = True if trainable is None else trainable
-        variable = Variable(lambda: init(shape, dtype=dtype), name=f"{self.name}/{name}",
-                            trainable=trainable, dtype=dtype, constraint=constraint)
+        # `<the layer's scope>/name`, whatever other scope is open: `dense/kernel`, or in a
+        # graph where that scope was taken, `dense_1/kernel` (Keras 2's names)
+        prefix = self.__dict__.get("_build_scope") or f"{self.name}/"
+        with context.name_scope(""):
+            variable = Variable(lambda: init(shape, dtype=dtype), name=prefix + name,
+                                trainable=trainable, dtype=dtype, constraint=constraint)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(
             variable)
         if regularizer is not None:
@@ -191,13 +195,17 @@ class Layer(Module):
         if functional.has_keras_tensors(inputs):
             return functional.symbolic_call(self, inputs, rest, kwargs)
         inputs = nest.map_structure(lambda x: _as_tensor(x, self._dtype), inputs)
-        if not self.built:
-            self._maybe_build(inputs)
         if "training" in kwargs and not self._accepts("training"):
             kwargs.pop("training")
         if "mask" in kwargs and not self._accepts("mask"):
             kwargs.pop("mask")
-        with context.name_scope(self.name):
+        with context.name_scope(self.name) as scope:  # one scope for build and call ops
+            if not self.built:
+                self._build_scope = scope
+                try:
+                    self._maybe_build(inputs)
+                finally:
+                    self._build_scope = None
             outputs = self.call(inputs, *rest, **kwargs)
             if self.activity_regularizer is not None:
                 self.add_loss(lambda out=outputs: self.activity_regularizer(out))
@@ -205,8 +213,7 @@ class Layer(Module):
 
     def _maybe_build(self, inputs):
         shapes = nest.map_structure(lambda t: t.shape, inputs)
-        with context.name_scope(self.name):
-            self.build(shapes if nest.is_nested(shapes) else TensorShape(shapes))
+        self.build(shapes if nest.is_nested(shapes) else TensorShape(shapes))
         self.built = True
 
     def _accepts(self, argument):
