@@ -434,3 +434,4 @@ def test_pad_and_linspace_dynamic_paths_use_slice(hide):
                                   g.numpy()[1:, :3])
     out = A.linspace(0.0, 1.0, hide(np.int32(5)))
     np.testing.assert_allclose(out.numpy(), np.linspace(0, 1, 5), rtol=1e-6)
+

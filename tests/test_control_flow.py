@@ -271,3 +271,26 @@ def test_exclusive_case_rejects_two_true_predicates():
         with pytest.raises(tf.errors.InvalidArgumentError, match="more than one"):
             tf.case([(tf.constant(True), lambda: 1), (tf.constant(True), lambda: 2)],
                     default=lambda: 3, exclusive=True)
+
+
+def test_lists_holding_tensors_are_packed_in_both_modes():
+    """TensorFlow's auto-packing: `[tensor, 2]` converts by stacking, Python numbers
+    taking the tensors' dtype; the classic grow-a-vector while_loop builds in a graph."""
+    assert tf.convert_to_tensor([tf.constant(1), 2]).numpy().tolist() == [1, 2]
+    nested = tf.convert_to_tensor([[tf.constant(1.5), 2], [3, 4]])
+    assert nested.dtype == tf.float32 and nested.numpy().tolist() == [[1.5, 2.0], [3.0, 4.0]]
+    with pytest.raises(TypeError, match="Cannot convert 2.5 to EagerTensor of dtype int32"):
+        tf.convert_to_tensor([tf.constant(1), 2.5])
+    with tf.Graph().as_default():
+        x = tf1.placeholder(tf.float32, [None])
+        grown = tf.concat([x, [tf.reduce_sum(x)]], 0)
+        zeros = tf.zeros([tf.shape(x)[0], 3])
+
+        def body(k, acc):
+            return k + 1, tf.concat([acc, [tf.cast(k, tf.float32)]], 0)
+        _, acc = tf.while_loop(lambda k, acc: k < 4, body, [tf.constant(0), tf.zeros([0])],
+                               shape_invariants=[tf.TensorShape([]), tf.TensorShape([None])])
+        with tf1.Session() as sess:
+            got = sess.run([grown, tf.shape(zeros), acc], {x: [1.0, 2.0]})
+    assert got[0].tolist() == [1.0, 2.0, 3.0] and got[1].tolist() == [2, 3]
+    assert got[2].tolist() == [0.0, 1.0, 2.0, 3.0]

@@ -63,7 +63,21 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
             if len(_CONSTANTS) < 4096:
                 _CONSTANTS[key] = tensor
         return tensor
-    return _new_constant(value, dtype, dtype_hint, name)
+    try:
+        return _new_constant(value, dtype, dtype_hint, name)
+    except (TypeError, ValueError):
+        if not isinstance(value, (list, tuple)):
+            raise
+        from engine.ops.array_join import _has_tensor, stack  # noqa: PLC0415 - a cycle
+        if not _has_tensor(value):
+            raise
+    # TensorFlow's auto-packing: a list holding tensors (`[tf.shape(x)[0], 3]`) is stacked,
+    # Python numbers taking the tensors' dtype
+    packed = stack(value, name=name or "packed")
+    if dtype is not None and packed.dtype != dtypes.as_dtype(dtype):
+        raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} "
+                         f"for a list packing {packed.dtype.name} tensors: {value!r}")
+    return packed
 
 
 _CONSTANTS: dict = {}  # eager constants made from Python ints and short int lists
