@@ -188,8 +188,8 @@ class InteractiveSession(Session):
 
 def _pass_options(config):
     """Graph-pass switches from a tf.compat.v1.ConfigProto (None: the global ones)."""
-    rewrite = getattr(getattr(config, "graph_options", None), "rewrite_options", None)
-    return rewrite.as_options() if rewrite is not None else {}
+    graph_options = getattr(config, "graph_options", None)
+    return graph_options.as_options() if graph_options is not None else {}
 
 
 def _feed_value(tensor, value):

@@ -204,3 +204,32 @@ def test_in_place_on_big_arrays_keeps_every_bit():
     # not Mul (h lives on) nor Mul_1 (both sides have an unknown batch dim: one could
     # broadcast into the other, so neither buffer is sure to fit)
     assert notes == ["Tanh", "Sub", "Exp"]
+
+
+def test_config_proto_fields_tf1_code_sets():
+    """The common TF1 recipe works; fields read back; unknown ones are refused; only the
+    graph-pass switches change what a Session does."""
+    config = tf1.ConfigProto(allow_soft_placement=True, log_device_placement=False)
+    config.gpu_options.allow_growth = True
+    config.gpu_options.per_process_gpu_memory_fraction = 0.5
+    assert config.allow_soft_placement and config.gpu_options.allow_growth
+    assert config.device_count == {} and config.intra_op_parallelism_threads == 0
+    assert str(config) == ("allow_soft_placement: true\ngpu_options {\n  allow_growth: true\n"
+                           "  per_process_gpu_memory_fraction: 0.5\n}\n")
+    with pytest.raises(ValueError, match='Protocol message ConfigProto has no "bogus" field'):
+        tf1.ConfigProto(bogus=1)
+    with pytest.raises(AttributeError, match='no "bogus" field'):
+        config.bogus = 1
+    with tf.Graph().as_default():
+        y = tf.constant(2.0) * 3.0
+        with tf1.Session(config=config) as sess:  # nothing switched: folded
+            assert [n.type for n in sess.explain(y).plan_ops] == ["Const"]
+        config.graph_options.rewrite_options.constant_folding = tf1.RewriterConfig.OFF
+        with tf1.Session(config=config) as sess:
+            assert [n.type for n in sess.explain(y).plan_ops][-1] == "Mul"
+            assert sess.run(y, options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE),
+                            run_metadata=tf1.RunMetadata()) == 6.0
+        level0 = tf1.ConfigProto(graph_options=tf1.GraphOptions(
+            optimizer_options=tf1.OptimizerOptions(opt_level=tf1.OptimizerOptions.L0)))
+        with tf1.Session(config=level0) as sess:
+            assert [n.type for n in sess.explain(y).plan_ops][-1] == "Mul"

@@ -43,7 +43,8 @@ from twinflow.compat.v1 import data  # noqa: F401,E402  (TF1 iterators)
 from twinflow import autograph  # noqa: F401,E402
 from twinflow.compat.v1 import image  # noqa: F401,E402
 from graph.config_proto import (  # noqa: F401,E402
-    ConfigProto, GraphOptions, OptimizerOptions, RewriterConfig)
+    ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RewriterConfig, RunMetadata,
+    RunOptions)
 from twinflow.debugging import (  # noqa: F401,E402  (TF1 kept them top-level)
     assert_equal, assert_greater, assert_greater_equal, assert_less, assert_less_equal,
     assert_negative, assert_non_negative, assert_non_positive, assert_none_equal,
