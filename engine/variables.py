@@ -71,15 +71,26 @@ class Variable(TensorBase):
         with context.init_scope() if lifting else contextlib.nullcontext():
             if callable(initial_value):
                 initial_value = initial_value()
-            value = convert_to_tensor(initial_value, dtype=dtype)
+            # a value the traced function computes (tf.zeros, a random draw, x * 0):
+            # the variable is made outside, its value assigned by the function's first call
+            traced_value = lifting and getattr(initial_value, "graph", None) is tracing
+            value = initial_value if traced_value else convert_to_tensor(initial_value,
+                                                                         dtype=dtype)
+            if traced_value and dtype is not None and value.dtype != dtypes.as_dtype(dtype):
+                raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name}"
+                                 f" for Tensor with dtype {value.dtype.name}: {value!r}")
             if trainable is None:
                 trainable = synchronization != VariableSynchronization.ON_READ
             self._trainable = bool(trainable)
             self._constraint = constraint
             self._set_shape(value, shape, validate_shape)
-            self._create(name, value)
+            self._create(name, None if traced_value else value)
             context.variable_created(self)
         if lifting:
+            if traced_value:
+                self._initial_value = value
+                execute(state.INITIALIZE_ONCE, (self._handle, value),
+                        {"validate_shape": self._validate_shape}, "Initialize")
             tracing.variable_lifted(self)
 
     def _set_shape(self, value, shape, validate_shape):
@@ -107,8 +118,9 @@ class Variable(TensorBase):
                                                           "shape": self._shape}, scope)
             self._name = self._handle.op.name if hasattr(self._handle, "op") else base
             self._resource.name = self._name
-            self._initializer_op = execute(state.ASSIGN, (self._handle, value),
-                                           {"validate_shape": self._validate_shape}, "Assign")
+            self._initializer_op = None if value is None else execute(
+                state.ASSIGN, (self._handle, value), {"validate_shape": self._validate_shape},
+                "Assign")
             # In a graph, what `session.run(v)` fetches: one read built now, not per fetch.
             self._graph_element = None if context.executing_eagerly() else self.read_value()
 

@@ -368,3 +368,46 @@ def test_a_tape_inside_a_function_watches_its_tensor_arguments():
         tape.watch(x)
         y = tf.reduce_sum(tf.sin(x) * x)
     np.testing.assert_array_equal(input_gradient(x).numpy(), tape.gradient(y, x).numpy())
+
+
+class _LazyModule(tf.Module):
+    """The usual lazy-build pattern: the variable is made on the first call, from a value
+    the function itself computes."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.v, self._make = None, make
+
+    @tf.function
+    def __call__(self, x):
+        if self.v is None:
+            self.v = tf.Variable(self._make(x))
+        self.v.assign_add(x)
+        return self.v * 1.0
+
+
+@pytest.mark.parametrize("make, first", [
+    (lambda x: tf.zeros([2]), [1.0, 2.0]),
+    (lambda x: x * 2.0, [3.0, 6.0]),              # depends on the first call's argument
+    (lambda x: tf.ones_like(x) * 10.0, [11.0, 12.0]),
+])
+def test_variables_made_on_the_first_call_from_traced_values(make, first):
+    module = _LazyModule(make)
+    x = tf.constant([1.0, 2.0])
+    assert module(x).numpy().tolist() == first
+    assert module(x).numpy().tolist() == [a + b for a, b in zip(first, [1.0, 2.0])]
+    assert module.__call__.experimental_get_tracing_count() == 1
+    with tf.Graph().as_default():            # the same class inside a TF1 graph
+        graph_module = _LazyModule(make)
+        y = graph_module(tf.constant([1.0, 2.0]))
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            assert sess.run(y).tolist() == first
+            assert sess.run(graph_module.v).tolist() == first
+
+
+def test_a_random_initial_value_is_drawn_once():
+    module = _LazyModule(lambda x: tf.random.normal([2], seed=3))
+    zero = tf.zeros([2])
+    first = module(zero).numpy()
+    np.testing.assert_array_equal(module(zero).numpy(), first)

@@ -109,6 +109,19 @@ def _no_outputs(inputs, attrs):
 
 ASSIGN = register("AssignVariableOp", _assign_kernel, _no_outputs, NO_GRADIENT,
                   stateful=True, uses_store=True, multi=True)
+
+
+def _initialize_once_kernel(store, handle, value, validate_shape=True):
+    if handle.key not in store.values:
+        _assign_kernel(store, handle, value, validate_shape)
+    return ()
+
+
+# A variable created inside tf.function from a value the function computes: the traced
+# graph assigns it on its first call only (TensorFlow's UnliftedInitializerVariable).
+INITIALIZE_ONCE = register("AssignVariableIfUninitialized", _initialize_once_kernel,
+                           _no_outputs, NO_GRADIENT, stateful=True, uses_store=True,
+                           multi=True)
 ASSIGN_ADD = register("AssignAddVariableOp", _update_kernel(+1), _no_outputs, NO_GRADIENT,
                       stateful=True, uses_store=True, multi=True)
 ASSIGN_SUB = register("AssignSubVariableOp", _update_kernel(-1), _no_outputs, NO_GRADIENT,
