@@ -24,8 +24,8 @@ from engine.tensor_base import TensorBase
 from engine.tensor_spec import TensorSpec
 from eager import function_signature as sig
 from eager.function_signature import SpecValue as _SpecValue
+from eager.concrete_function import TENSOR as _TENSOR, ConcreteFunction
 from graph.func_graph import FuncGraph, TracedFunction, effect_ops, own_output
-from graph.function_call import call, gradient_parts
 from graph.tensor import Operation, user_frame
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly",
@@ -47,72 +47,6 @@ def run_functions_eagerly(run_eagerly: bool) -> None:
 
 def functions_run_eagerly() -> bool:
     return _RUN_EAGERLY
-
-
-class ConcreteFunction:
-    """One trace of a tf.function: a graph and the plan that runs it.
-
-    Attributes:
-        graph: the FuncGraph (a real Graph: inspect its ops, draw or export it).
-        structured_outputs: what the Python function returned, tensors in place.
-        variables: the variables the function reads.
-    """
-
-    def __init__(self, traced, template, key, name):
-        self._traced = traced
-        self._template = template  # the outputs' structure, None where not a tensor
-        self.key = key
-        self.name = name
-        self.graph = traced.graph
-        self.captured_inputs = traced.captured_tensors
-        self.variables = list(traced.graph.accessed_variables)
-        self._trainable = [v for v in self.variables if v.trainable]
-
-    @property
-    def structured_outputs(self):
-        return self._template
-
-    @property
-    def inputs(self):
-        return list(self._traced.inputs)
-
-    @property
-    def outputs(self):
-        return list(self._traced.outputs)
-
-    def _call_flat(self, tensors):
-        executor = context.current_executor()
-        if getattr(executor, "tapes", None):  # recorded: keep what the gradient reads
-            for v in self._trainable:
-                context.variable_accessed(v)
-            forward = gradient_parts(self._traced, self.captured_inputs).forward
-            if forward is not None:
-                flat = call(forward, tensors, self.captured_inputs, base=self._traced)
-                return self._pack(flat)
-        flat = call(self._traced, tensors, self.captured_inputs)
-        return self._pack(flat)
-
-    def _pack(self, flat):
-        if self._template is _TENSOR:  # one tensor returned: the common case
-            return flat[0]
-        values = iter(flat)
-        return nest.map_structure(lambda slot: next(values) if slot is _TENSOR else slot,
-                                  self._template) if self._template is not None else None
-
-    def __call__(self, *args, **kwargs):
-        """Runs the graph on tensors matching its inputs (no retracing)."""
-        tensors = [convert_to_tensor(a) for a in nest.flatten([args, kwargs])
-                   if sig.is_tensor_leaf(a)]
-        if len(tensors) != len(self._traced.inputs):
-            raise TypeError(f"{self.name} takes {len(self._traced.inputs)} tensor arguments, "
-                            f"got {len(tensors)}")
-        return self._call_flat(tensors)
-
-    def __repr__(self):
-        return f"<ConcreteFunction {self.name}({sig.describe_key(self.key[1])})>"
-
-
-_TENSOR = object()  # marks a tensor output's place in the output template
 
 
 class Function:
@@ -162,7 +96,10 @@ class Function:
         return concrete._call_flat(_call_tensors(arguments))
 
     def get_concrete_function(self, *args, **kwargs):
-        """The trace for these arguments (TensorSpecs allowed), tracing if needed."""
+        """The trace for these arguments (TensorSpecs allowed), tracing if needed; with an
+        input_signature and no arguments, the signature's trace."""
+        if not args and not kwargs and self._signature is not None:
+            args = tuple(self._signature)
         return self._concrete(args, kwargs, count_call=False)[0]
 
     def experimental_get_tracing_count(self) -> int:
@@ -335,7 +272,7 @@ def _apply_signature(name, arguments, signature):
                             f"input_signature {spec!r}")
         converted = []
         for s, v in zip(flat_specs, flat_values):
-            t = convert_to_tensor(v, dtype_hint=s.dtype)
+            t = v if isinstance(v, TensorSpec) else convert_to_tensor(v, dtype_hint=s.dtype)
             if t.dtype != s.dtype or not s.shape.is_compatible_with(t.shape):
                 raise TypeError(f"Binding inputs to tf.function {name!r} failed: argument "
                                 f"{pname!r} is {TensorSpec(t.shape, t.dtype)!r}, which does "
@@ -442,8 +379,16 @@ def _watch_prints(name):
 
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,
-             reduce_retracing=False, experimental_compile=None, name=None, **unused):
-    """tf.function: as a decorator (`@tf.function` or `@tf.function(...)`) or a call."""
+             reduce_retracing=False, experimental_implements=None,
+             experimental_autograph_options=None, experimental_attributes=None,
+             experimental_relax_shapes=None, experimental_compile=None,
+             experimental_follow_type_hints=None, name=None):
+    """tf.function: as a decorator (`@tf.function` or `@tf.function(...)`) or a call.
+
+    `experimental_relax_shapes` is the old name of `reduce_retracing`; the other
+    experimental options are accepted and change nothing (there is no XLA here)."""
+    reduce_retracing = bool(reduce_retracing or experimental_relax_shapes)
+
     def wrap(f):
         return Function(f, input_signature, reduce_retracing, jit_compile, autograph, name)
     return wrap if func is None else wrap(func)

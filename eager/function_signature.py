@@ -61,8 +61,10 @@ class SpecValue:
 
 
 def is_tensor_leaf(value) -> bool:
-    """Arguments that become graph inputs (placeholders): tensors and numpy arrays."""
-    return (isinstance(value, (TensorBase, np.ndarray)) and not isinstance(value, Variable))
+    """Arguments that become graph inputs (placeholders): tensors, numpy arrays and numpy
+    scalars (TensorFlow keys np.float32(1) and np.float32(2) alike: one trace)."""
+    return (isinstance(value, (TensorBase, np.ndarray, np.number, np.bool_))
+            and not isinstance(value, Variable))
 
 
 def leaf_key(value):
