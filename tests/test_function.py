@@ -317,6 +317,31 @@ def test_compare_modes_finds_no_difference_and_names_one_when_there_is():
     assert "test_function.py" in str(verdict) and "eager: array(" in str(verdict)
 
 
+def test_compare_modes_with_eager_variables_and_control_flow():
+    v = tf.Variable(1.5)
+    verdict = tf.debugging.compare_modes(lambda x: v * x, tf.constant(2.0))
+    assert verdict and "TF1 graph: 2 ops" in str(verdict)  # the Session starts from v's value
+
+    def branchy(x):
+        if tf.reduce_sum(x) > 0:  # AutoGraph in the graph modes, Python eagerly
+            y = x * v
+        else:
+            y = -x
+        return y
+    verdict = tf.debugging.compare_modes(branchy, tf.constant([1.0, 2.0]))
+    assert verdict and str(verdict).startswith("outputs bit-identical in all three modes")
+
+    def noisy_branch(x):
+        if tf.reduce_sum(x) > 0:
+            y = x + tf.random.uniform([2])
+        else:
+            y = x
+        return y
+    verdict = tf.debugging.compare_modes(noisy_branch, tf.constant([1.0, 2.0]))
+    assert not verdict and str(verdict).startswith("output 0 differs")
+    assert v.numpy() == 1.5
+
+
 def test_control_flow_inside_a_function_reads_variables_and_runs_effects():
     v = tf.Variable(2.0)
     count = tf.Variable(0.0)
