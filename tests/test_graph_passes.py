@@ -127,7 +127,8 @@ def test_global_switches_and_config_proto():
         tf.config.optimizer.set_experimental_options({"constant_folding": False})
         try:
             assert tf.config.optimizer.get_experimental_options() == {
-                "constant_folding": False}
+                "constant_folding": False, "disable_model_pruning": False,
+                "disable_meta_optimizer": False}
             with tf1.Session() as sess:
                 assert [n.type for n in sess.explain(y).plan_ops][-1] == "Mul"
                 assert sess.run(y) == 6.0
@@ -233,3 +234,25 @@ def test_config_proto_fields_tf1_code_sets():
             optimizer_options=tf1.OptimizerOptions(opt_level=tf1.OptimizerOptions.L0)))
         with tf1.Session(config=level0) as sess:
             assert [n.type for n in sess.explain(y).plan_ops][-1] == "Mul"
+
+
+def test_experimental_options_bookkeeping_matches_tensorflow():
+    from graph import passes
+    saved = (dict(passes._options), list(passes._explicit))
+    try:
+        passes._explicit.clear()
+        assert tf.config.optimizer.get_experimental_options() == {
+            "disable_model_pruning": False, "disable_meta_optimizer": False}
+        tf.config.optimizer.set_experimental_options(
+            {"remapping": True, "bogus": True, "min_graph_nodes": 4})
+        assert tf.config.optimizer.get_experimental_options() == {
+            "remapping": True, "disable_model_pruning": False,
+            "disable_meta_optimizer": False, "min_graph_nodes": 4}
+        assert tf.config.optimizer.get_jit() == ""
+        tf.config.optimizer.set_jit(True)
+        assert tf.config.optimizer.get_jit() == "autoclustering"
+    finally:
+        passes._options.clear()
+        passes._options.update(saved[0])
+        passes._explicit[:] = saved[1]
+        tf.config.optimizer.set_jit(False)

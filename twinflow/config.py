@@ -6,4 +6,5 @@ from eager.function import functions_run_eagerly, run_functions_eagerly  # noqa:
 class optimizer:  # noqa: N801 - tf.config.optimizer
     """tf.config.optimizer: the graph passes' switches (TensorFlow's option names)."""
 
-    from graph.passes import get_experimental_options, set_experimental_options  # noqa: F401
+    from graph.passes import (  # noqa: F401
+        get_experimental_options, get_jit, set_experimental_options, set_jit)

@@ -16,7 +16,7 @@ from graph.passes import rewrites
 from graph.passes.ir import from_ops, remove_dead, substitute
 
 __all__ = ["optimize", "set_experimental_options", "get_experimental_options",
-           "options_key", "PassReport"]
+           "set_jit", "get_jit", "options_key", "PassReport"]
 
 _DEFAULTS = {"constant_folding": True, "arithmetic_optimization": True, "remapping": True,
              "memory_optimization": False, "disable_meta_optimizer": False}
@@ -34,17 +34,50 @@ _PIPELINE = (("constant_folding", "constant folding", rewrites.constant_folding)
              ("memory_optimization", "in-place buffers", rewrites.in_place))
 
 
+# The keys tf.config.optimizer takes (TensorFlow drops others); only the ones with a
+# pass here change anything, the rest are kept and reported back.
+_KNOWN = frozenset({"layout_optimizer", "constant_folding", "shape_optimization", "remapping",
+                    "arithmetic_optimization", "dependency_optimization", "loop_optimization",
+                    "function_optimization", "debug_stripper", "disable_model_pruning",
+                    "scoped_allocator_optimization", "pin_to_host_optimization",
+                    "implementation_selector", "auto_mixed_precision",
+                    "disable_meta_optimizer", "min_graph_nodes", "memory_optimization"})
+_explicit: list = []  # the keys set so far, in order (what get_experimental_options shows)
+_jit = [""]
+
+
 def set_experimental_options(options):
-    """Turns passes on or off by TensorFlow's option names (unknown names are kept and
-    ignored, as TensorFlow ignores optimizers it does not have)."""
+    """Turns passes on or off by TensorFlow's option names; unknown names are dropped,
+    as TensorFlow drops them."""
     with _lock:
-        _options.update({k: bool(v) for k, v in dict(options).items()})
+        for key, value in dict(options).items():
+            if key not in _KNOWN:
+                continue
+            _options[key] = int(value) if key == "min_graph_nodes" else bool(value)
+            if key not in _explicit:
+                _explicit.append(key)
         _version[0] += 1
 
 
 def get_experimental_options():
-    """The options set so far (TensorFlow reports only the explicitly set ones)."""
-    return {k: v for k, v in _options.items() if _DEFAULTS.get(k) != v or k not in _DEFAULTS}
+    """The options set so far, plus the two TensorFlow always reports."""
+    shown = {k: _options[k] for k in _explicit
+             if k not in ("disable_model_pruning", "disable_meta_optimizer", "min_graph_nodes")}
+    shown["disable_model_pruning"] = bool(_options.get("disable_model_pruning", False))
+    shown["disable_meta_optimizer"] = bool(_options.get("disable_meta_optimizer", False))
+    if "min_graph_nodes" in _explicit:
+        shown["min_graph_nodes"] = _options["min_graph_nodes"]
+    return shown
+
+
+def set_jit(enabled):
+    """tf.config.optimizer.set_jit: remembered (there is no XLA here); True means
+    TensorFlow's "autoclustering"."""
+    _jit[0] = "autoclustering" if enabled is True else (enabled or "")
+
+
+def get_jit():
+    return _jit[0]
 
 
 def options_key(overrides=None):
