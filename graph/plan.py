@@ -154,7 +154,9 @@ def _write_plan(nodes, fetches, feeds, fed):
         for t in op._inputs:
             last_use[id(t)] = i
     keep = {id(f) for f in fetches if hasattr(f, "dtype")}
-    env, body, line_ops = {}, [], {}
+    # the module name puts numpy's RuntimeWarnings (inf * 0) under engine/ops' filter,
+    # as they are for the same kernels run eagerly
+    env, body, line_ops = {"__name__": "graph.compiled_plan"}, [], {}
     body += [f"    {slot[id(t)]} = feeds[{i}]" for i, t in enumerate(feeds)]
     for i, op in enumerate(nodes):
         line = _step_line(i, op, slot, fed, env)

@@ -370,3 +370,13 @@ def test_tf1_nn_spellings():
     np.testing.assert_array_equal(v1.numpy(), v2.numpy())
     assert tape.gradient(v1, labels) is None  # TF1: labels are constants
     assert tape.gradient(v2, labels) is not None
+
+
+def test_numpy_warnings_stay_quiet_in_a_session_as_they_do_eagerly(graph_mode):
+    import warnings
+    x = tf1.placeholder(tf.float32, [None])
+    y = x * 0.0 + tf.math.log(x)  # inf * 0 and log(-1): nan, with no RuntimeWarning
+    with tf1.Session() as sess, warnings.catch_warnings(record=True) as caught:
+        got = sess.run(y, {x: [np.inf, -1.0]})
+    assert np.isnan(got).all()
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
