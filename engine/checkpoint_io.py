@@ -38,7 +38,8 @@ from engine.convert import _to_string_array
 from engine.infer import fmt_shape
 
 __all__ = ["NAME_BASED", "OBJECT_BASED", "DATA_SUFFIX", "INDEX_SUFFIX", "write_checkpoint",
-           "CheckpointReader", "load_checkpoint", "list_variables", "checkpoint_exists",
+           "CheckpointReader", "load_checkpoint", "load_variable", "list_variables",
+           "checkpoint_exists",
            "delete_checkpoint", "CheckpointState", "get_checkpoint_state",
            "update_checkpoint_state", "latest_checkpoint", "missing_key_error",
            "check_restorable"]
@@ -332,6 +333,12 @@ def _resolve(ckpt_dir_or_file) -> str:
                              "prefix such as 'dir/ckpt-1'.")
         return found
     return path
+
+
+def load_variable(ckpt_dir_or_file, name):
+    """The saved value of `name` (a trailing ":0" is dropped, as TensorFlow does)."""
+    key = name[:-2] if name.endswith(":0") else name
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(key)
 
 
 def load_checkpoint(ckpt_dir_or_file) -> CheckpointReader:

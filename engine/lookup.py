@@ -43,6 +43,11 @@ class TextFileInitializer:
 
     def __init__(self, filename, key_dtype, key_index, value_dtype, value_index,
                  vocab_size=None, delimiter="\t", name=None, value_index_offset=0):
+        for index, dtype, which in ((key_index, key_dtype, "key"),
+                                    (value_index, value_dtype, "value")):
+            if index == TextFileIndex.LINE_NUMBER and dtypes.as_dtype(dtype) != dtypes.int64:
+                raise ValueError(f"`{which}_dtype` must be int64 for `{which}_index` -1 "
+                                 f"(TextFileIndex.LINE_NUMBER), received: {dtype!r}.")
         self._filename = filename
         self.key_dtype, self.value_dtype = dtypes.as_dtype(key_dtype), dtypes.as_dtype(
             value_dtype)
@@ -126,10 +131,12 @@ class StaticHashTable:
 
 class StaticVocabularyTable:
     """Keys in the vocabulary map to their ids; others to one of `num_oov_buckets` ids
-    after the vocabulary (vocab_size + hash(key) % num_oov_buckets).
+    after the vocabulary: vocab_size + Fingerprint64(key) % num_oov_buckets, with int64
+    keys hashed as their decimal text, exactly TensorFlow's buckets.
 
-    twinflow hashes with CRC32, not TensorFlow's Fingerprint64: the bucket of a given
-    out-of-vocabulary word can differ from TensorFlow's, never between twinflow's modes.
+    Raises:
+        TypeError: the initializer's values are not int64, or its keys neither int64
+            nor string.
     """
 
     def __init__(self, initializer, num_oov_buckets, lookup_key_dtype=None, name=None,
@@ -137,9 +144,19 @@ class StaticVocabularyTable:
         if num_oov_buckets <= 0:
             raise ValueError(f"`num_oov_buckets` must be > 0; use StaticHashTable. "
                              f"Received {num_oov_buckets}.")
+        if initializer.value_dtype != dtypes.int64:
+            raise TypeError(f"Invalid `value_dtype`, expected int64 but got "
+                            f"{initializer.value_dtype.name}: a vocabulary maps keys to "
+                            "int64 ids.")
+        if initializer.key_dtype not in (dtypes.int64, dtypes.string):
+            raise TypeError(f"Invalid `key_dtype`, expected one of (int64, string), but got "
+                            f"{initializer.key_dtype.name}.")
         self._table = StaticHashTable(initializer, -1, name=name or "vocab_table")
         self._buckets = int(num_oov_buckets)
-        self.key_dtype = self._table.key_dtype
+        self.key_dtype = dtypes.as_dtype(lookup_key_dtype or self._table.key_dtype)
+        if self.key_dtype not in (self._table.key_dtype, dtypes.int32):
+            raise TypeError(f"Invalid `lookup_key_dtype` {self.key_dtype.name} for a table "
+                            f"of {self._table.key_dtype.name} keys.")
         self.value_dtype = dtypes.int64
 
     @property
@@ -153,9 +170,12 @@ class StaticVocabularyTable:
 
     def lookup(self, keys, name=None):
         """Each key's id: its vocabulary index, or a hashed OOV bucket after the vocabulary."""
-        from engine.ops import math
+        from engine.ops import math, strings
         keys = _keys_of(keys, self.key_dtype)
-        ids = math.cast(self._table.lookup(keys), dtypes.int64)
-        bucket = execute(ops.HASH_BUCKET, (keys,), {"num_buckets": self._buckets})
-        return math.where(math.equal(ids, -1), math.add(self._table.size(), bucket), ids,
-                          name=name)
+        if keys.dtype != self._table.key_dtype:  # int32 lookups of an int64 vocabulary
+            keys = math.cast(keys, self._table.key_dtype)
+        ids = self._table.lookup(keys)
+        text = keys if keys.dtype == dtypes.string else strings.as_string(keys)
+        bucket = strings.to_hash_bucket_fast(text, self._buckets)
+        return math.where(math.greater_equal(ids, 0), ids,
+                          math.add(bucket, self._table.size()), name=name)

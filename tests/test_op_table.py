@@ -201,7 +201,10 @@ _TESTED_ELSEWHERE = {
     "RandomShuffle", "Multinomial",
     "Placeholder", "PlaceholderWithDefault", "NoOp", "VarIsInitializedOp",  # graph tests
     "HashTableV2", "LookupTableImportV2", "InitializeTableFromTextFileV2",  # test_lookup
-    "LookupTableFindV2", "LookupTableSizeV2", "LookupTableExportV2", "StringToHashBucketCrc32",
+    "LookupTableFindV2", "LookupTableSizeV2", "LookupTableExportV2",
+    "StringToHashBucketFast", "Fingerprint", "ReduceJoin", "StringStrip",
+    "StringFormat",  # test_strings_more.py
+    "ReduceDataset",  # test_data_more.py
     "ResourceApplyGradientDescent", "ResourceApplyMomentum", "ResourceApplyKerasMomentum",
     "ResourceApplyAdam", "ResourceApplyRMSProp", "ResourceApplyCenteredRMSProp",
     "ResourceApplyAdagrad", "ResourceApplyAdagradV2", "ResourceScatterUpdate",

@@ -40,6 +40,8 @@ from eager.tape import GradientTape, UnconnectedGradients
 from engine.custom_gradient import custom_gradient
 from graph.control_flow import case, cond, switch_case, while_loop
 from engine.ops.debug import Assert, print_ as print  # noqa: A004
+from twinflow.debugging import assert_equal, assert_greater, assert_less, assert_rank  # noqa: F401
+from engine.ops.strings import fingerprint  # noqa: F401
 from graph.control_flow import tuple_ as tuple  # noqa: A001
 from graph.gradients import gradients
 from graph.graph import Graph

@@ -13,7 +13,8 @@ from engine import dtypes, errors
 from engine.registry import NO_GRADIENT, register
 from engine.shapes import TensorShape
 
-__all__ = ["ITERATOR", "ONE_SHOT_ITERATOR", "MAKE_ITERATOR", "ITERATOR_GET_NEXT"]
+__all__ = ["ITERATOR", "ONE_SHOT_ITERATOR", "MAKE_ITERATOR", "ITERATOR_GET_NEXT",
+           "REDUCE_DATASET"]
 
 _HANDLE = [(dtypes.resource, TensorShape([]))]
 
@@ -65,4 +66,20 @@ def _get_next_kernel(store, handle, output_types, output_shapes):
 ITERATOR_GET_NEXT = register(
     "IteratorGetNext", _get_next_kernel,
     lambda inputs, attrs: list(zip(attrs["output_types"], attrs["output_shapes"])),
+    NO_GRADIENT, stateful=True, uses_store=True, multi=True)
+
+
+def _reduce_kernel(store, *inputs, dataset, fn, n_captured, n_fn_captured, eager, out_specs):
+    """Runs the whole pipeline once, folding each element into the state with `fn`."""
+    captured = inputs[:n_captured]
+    fn_captured = inputs[n_captured:n_captured + n_fn_captured]
+    state = tuple(inputs[n_captured + n_fn_captured:])
+    for element in dataset._start(store, captured, eager=eager):
+        state = tuple(fn.run(store, (*state, *element), fn_captured))
+    return state
+
+
+REDUCE_DATASET = register(
+    "ReduceDataset", _reduce_kernel,
+    lambda inputs, attrs: list(attrs["out_specs"]),
     NO_GRADIENT, stateful=True, uses_store=True, multi=True)

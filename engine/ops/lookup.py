@@ -5,8 +5,6 @@ tables must be initialized in every Session (`tables_initializer()`), as in TF1.
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 
 from engine import dtypes, errors
@@ -15,7 +13,7 @@ from engine.registry import NO_GRADIENT, register
 from engine.shapes import TensorShape
 
 __all__ = ["TABLE_HANDLE", "TABLE_IMPORT", "TABLE_FROM_TEXT_FILE", "TABLE_FIND",
-           "TABLE_SIZE", "TABLE_EXPORT", "HASH_BUCKET"]
+           "TABLE_SIZE", "TABLE_EXPORT"]
 
 _SCALAR = TensorShape([])
 
@@ -42,9 +40,19 @@ def _import_kernel(store, handle, keys, values):
                                           f"for value, got {list(values.shape)}")
     if handle.key in store.objects:  # initializing again does nothing, as in TensorFlow
         return ()
-    store.objects[handle.key] = (dict(zip(keys.ravel().tolist(), values.ravel().tolist())),
-                                 values.dtype)
+    table = {}
+    for key, value in zip(keys.ravel().tolist(), values.ravel().tolist()):
+        if table.setdefault(key, value) != value:  # an equal duplicate is allowed, as in TF
+            raise errors.FailedPreconditionError(
+                None, None, f"HashTable has different value for same key. Key {_text(key)} "
+                f"has {_text(table[key])} and trying to add value {_text(value)}\n  "
+                "Each key of a KeyValueTensorInitializer may map to one value only.")
+    store.objects[handle.key] = (table, values.dtype)
     return ()
+
+
+def _text(item):
+    return item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item)
 
 
 TABLE_IMPORT = register("LookupTableImportV2", _import_kernel, lambda inputs, attrs: [],
@@ -102,8 +110,10 @@ def _find_infer(inputs, attrs):
 
 TABLE_FIND = register("LookupTableFindV2", _find_kernel, _find_infer, NO_GRADIENT,
                       stateful=True, uses_store=True)
+# Before its initializer ran, a table has no entries: size 0, as TensorFlow answers.
 TABLE_SIZE = register("LookupTableSizeV2",
-                      lambda store, handle: np.int64(len(_table(store, handle)[0])),
+                      lambda store, handle: np.int64(len(store.objects.get(handle.key,
+                                                                           ((),))[0])),
                       lambda inputs, attrs: [(dtypes.int64, _SCALAR)], NO_GRADIENT,
                       stateful=True, uses_store=True)
 
@@ -122,13 +132,3 @@ TABLE_EXPORT = register(
                             or dtypes.string, TensorShape([None]))],
     NO_GRADIENT, stateful=True, uses_store=True, multi=True)
 
-
-def _bucket_kernel(keys, num_buckets):
-    """crc32(key) % num_buckets (TensorFlow uses Fingerprint64: buckets may differ)."""
-    text = np.frompyfunc(lambda k: k if isinstance(k, bytes) else str(k).encode(), 1, 1)(keys)
-    crc = np.frompyfunc(zlib.crc32, 1, 1)(text)
-    return (np.asarray(crc, dtype=np.int64) % num_buckets).astype(np.int64)
-
-
-HASH_BUCKET = register("StringToHashBucketCrc32", _bucket_kernel,
-                       lambda inputs, attrs: [(dtypes.int64, inputs[0].shape)], NO_GRADIENT)

@@ -418,7 +418,12 @@ def _cast_kernel(x, dtype):
         with np.errstate(invalid="ignore"):
             return np.trunc(x).astype(dtype._np)
     if dtype is dtypes.string or x.dtype == object:
-        raise TypeError(f"Cast from {x.dtype} to {dtype.name} is not supported")
+        from engine.ops._util import tf_type_name
+        source = dtypes.string if x.dtype == object else dtypes.from_numpy(x.dtype)
+        raise errors.UnimplementedError(
+            None, None, f"Cast {tf_type_name(source)} to {tf_type_name(dtype)} is not "
+            "supported. Fix: tf.strings.to_number / tf.strings.as_string convert between "
+            "strings and numbers.")
     return x.astype(dtype._np)
 
 

@@ -14,12 +14,14 @@ import numpy as np
 
 from engine import dtypes, errors
 from engine.context import execute
+from engine.fingerprint import fingerprint64
 from engine.infer import broadcast_shape
 from engine.registry import NO_GRADIENT, register
 from engine.shapes import TensorShape
 
 __all__ = ["join", "length", "lower", "upper", "split", "to_number", "as_string",
-           "regex_replace", "substr", "RaggedStrings"]
+           "regex_replace", "substr", "RaggedStrings", "to_hash_bucket_fast", "fingerprint",
+           "reduce_join", "strip", "format"]
 
 
 def _check_strings(op_name, *arrays):
@@ -240,15 +242,11 @@ class RaggedStrings:
         values, splits = np.asarray(self.values), np.asarray(self.row_splits)
         return [list(values[a:b]) for a, b in zip(splits[:-1], splits[1:])]
 
-    def to_tensor(self, default_value=b""):
-        """The rows padded with `default_value` into a dense [rows, longest] tensor."""
-        from engine.ops.core import constant
-        rows = self.to_list()
-        width = max((len(r) for r in rows), default=0)
-        dense = np.full((len(rows), width), default_value, dtype=object)
-        for i, r in enumerate(rows):
-            dense[i, :len(r)] = r
-        return constant(dense, dtype=dtypes.string)
+    def to_tensor(self, default_value=None, name=None):
+        """The rows padded with `default_value` (b"") into a dense [rows, longest] tensor:
+        an op, so it works on a graph's symbolic split as well as eagerly."""
+        return ragged_to_dense(self, b"" if default_value is None else default_value,
+                               name=name)
 
     def __repr__(self):
         return f"<tf.RaggedTensor {self.to_list()!r}>"
@@ -310,3 +308,183 @@ def ragged_to_dense(ragged, default_value=b"", width=-1, name=None):
     default = convert_to_tensor(default_value, dtype=ragged.values.dtype)
     return execute(RAGGED_TO_DENSE, (ragged.values, ragged.row_splits, default),
                    {"width": int(width)}, name)
+
+
+# ---------------------------------------------------------------- hashing -----------------
+
+def _hash_fast_kernel(x, num_buckets):
+    _check_strings("StringToHashBucketFast", x)
+    fp = _map(lambda s: fingerprint64(s) % num_buckets, x)
+    return np.asarray(fp, dtype=np.int64)
+
+
+HASH_BUCKET_FAST = register("StringToHashBucketFast", _hash_fast_kernel,
+                            _infer_strings("StringToHashBucketFast", dtypes.int64))
+
+
+def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
+    """FarmHash Fingerprint64(s) % num_buckets per string: TensorFlow's exact buckets."""
+    if int(num_buckets) < 1:
+        raise errors.InvalidArgumentError(None, None, f"num_buckets must be >= 1, got "
+                                          f"{num_buckets}")
+    return execute(HASH_BUCKET_FAST, (input,), {"num_buckets": int(num_buckets)}, name)
+
+
+def _fingerprint_kernel(data, method):
+    """Per row of `data`: Fingerprint64 of its bytes as 8 little-endian uint8. A string
+    row is hashed string by string; a row of several strings hashes those hashes again."""
+    data = np.asarray(data)
+    rows = data.reshape(data.shape[0], int(np.prod(data.shape[1:]))) if data.ndim else \
+        data.reshape(1, 1)
+    out = np.empty((len(rows), 8), dtype=np.uint8)
+    for i, row in enumerate(rows):
+        if data.dtype.kind in "OS":
+            raw = b"".join(fingerprint64(s).to_bytes(8, "little") for s in row)
+            fp = fingerprint64(raw) if len(row) != 1 else int.from_bytes(raw, "little")
+        else:
+            fp = fingerprint64(np.ascontiguousarray(row).tobytes())
+        out[i] = np.frombuffer(fp.to_bytes(8, "little"), dtype=np.uint8)
+    return out
+
+
+def _fingerprint_infer(inputs, attrs):
+    shape = inputs[0].shape
+    if shape.rank == 0:
+        raise ValueError("Fingerprint: data must have rank >= 1, got a scalar")
+    rows = None if shape.rank is None else shape.as_list()[0]
+    return [(dtypes.uint8, TensorShape([rows, 8]))]
+
+
+FINGERPRINT = register("Fingerprint", _fingerprint_kernel, _fingerprint_infer)
+
+
+def fingerprint(data, method="farmhash64", name=None):
+    """A uint8 [rows, 8] tensor: the FarmHash Fingerprint64 of each row of `data`."""
+    if method != "farmhash64":
+        raise errors.InvalidArgumentError(None, None, f"Unsupported fingerprint method: "
+                                          f"{method!r} (only 'farmhash64')")
+    return execute(FINGERPRINT, (data,), {"method": method}, name)
+
+
+# ---------------------------------------------------------------- reduce_join, strip ------
+
+def _reduce_join_kernel(x, axes, keep_dims, separator):
+    from engine.ops.reduce import _kernel_axes
+    _check_strings("ReduceJoin", x)
+    x = np.asarray(x, dtype=object)
+    axes = _kernel_axes(x, np.asarray(axes))
+    kept = [i for i in range(x.ndim) if i not in axes]
+    moved = np.transpose(x, kept + list(axes))
+    flat = moved.reshape(moved.shape[:len(kept)] + (-1,)) if moved.size else \
+        np.empty(moved.shape[:len(kept)] + (0,), dtype=object)
+    out = np.empty(flat.shape[:-1], dtype=object)
+    for index in np.ndindex(out.shape):
+        out[index] = separator.join(flat[index])
+    if keep_dims:
+        out = out.reshape([1 if i in axes else n for i, n in enumerate(x.shape)])
+    return out
+
+
+def _reduce_join_infer(inputs, attrs):
+    from engine.ops.reduce import _reduced_shape
+    if inputs[0].dtype != dtypes.string:
+        raise TypeError(f"Input to 'ReduceJoin' must be a string tensor, got "
+                        f"{inputs[0].dtype.name}")
+    return [(dtypes.string, _reduced_shape("ReduceJoin", inputs[0], inputs[1],
+                                           attrs["keep_dims"]))]
+
+
+REDUCE_JOIN = register("ReduceJoin", _reduce_join_kernel, _reduce_join_infer)
+
+
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """The strings along `axis` (every axis when None) joined with `separator`."""
+    from engine.ops.core import convert_to_tensor
+    from engine.ops.reduce import _axes_input
+    x = convert_to_tensor(inputs, dtype=dtypes.string)
+    sep = separator.encode() if isinstance(separator, str) else bytes(separator)
+    return execute(REDUCE_JOIN, (x, _axes_input(x, axis)),
+                   {"keep_dims": bool(keepdims), "separator": sep}, name)
+
+
+def _strip_kernel(x):
+    _check_strings("StringStrip", x)
+    return _as_object(_map(bytes.strip, x))  # ASCII whitespace, as absl's StripAscii
+
+
+STRIP = register("StringStrip", _strip_kernel, _infer_strings("StringStrip"))
+
+
+def strip(input, name=None):  # noqa: A002
+    """Each string without its leading and trailing ASCII whitespace."""
+    return execute(STRIP, (input,), None, name)
+
+
+# ---------------------------------------------------------------- format ------------------
+
+def _element_text(v, kind, np_type):
+    """One element as TensorFlow prints it: shortest %g that round-trips, quoted strings."""
+    if kind in "OS":
+        body = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+        return '"' + body.replace("\\", "\\\\").replace('"', '\\"').replace(
+            "\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + '"'
+    if kind == "b":
+        return "1" if v else "0"
+    if kind == "f":
+        digits = (15, 17) if np_type == np.float64 else (6, 9)
+        text = f"{float(v):.{digits[0]}g}"
+        if np.isfinite(v) and np_type(float(text)) != np_type(v):
+            text = f"{float(v):.{digits[1]}g}"
+        return text
+    return str(int(v))
+
+
+def _summarize(x, summarize):
+    """A tensor as tf.print shows it: nested brackets, "..." past `summarize` per end."""
+    x = np.asarray(x)
+    ends = x.size if summarize < 0 else summarize
+    kind, np_type = x.dtype.kind, x.dtype.type
+
+    def dim(index, prefix):  # depth <= rank: recursion is bounded by the tensor's rank
+        if index == x.ndim:
+            return _element_text(x[prefix], kind, np_type)
+        count = x.shape[index]
+        gap = " " if index == x.ndim - 1 else "\n" * (x.ndim - index - 1) + " " * (index + 1)
+        shown = list(range(min(ends, count)))
+        tail = list(range(max(ends, count - ends), count))
+        parts = [dim(index + 1, prefix + (i,)) for i in shown]
+        if count > 2 * ends:
+            parts.append("...")
+        parts += [dim(index + 1, prefix + (i,)) for i in tail]
+        return "[" + gap.join(parts) + "]"
+    return dim(0, ())
+
+
+def _format_kernel(*tensors, pieces, summarize):
+    text = pieces[0]
+    for t, piece in zip(tensors, pieces[1:]):
+        text += _summarize(t, summarize) + piece
+    return np.asarray(text.encode(), dtype=object)
+
+
+FORMAT = register("StringFormat", _format_kernel,
+                  lambda inputs, attrs: [(dtypes.string, TensorShape([]))])
+
+
+def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001
+    """`template` with each `placeholder` replaced by the next input tensor's printout.
+
+    Raises:
+        ValueError: the template's placeholders and the inputs differ in number.
+    """
+    from engine.ops.core import convert_to_tensor
+    if not isinstance(inputs, (list, tuple)):
+        inputs = [inputs]
+    pieces = template.split(placeholder)
+    if len(pieces) - 1 != len(inputs):
+        raise ValueError(f"The template expects {len(pieces) - 1} tensors, but the inputs "
+                         f"only has {len(inputs)}. Please ensure the number of placeholders "
+                         "in template matches inputs length.")
+    tensors = tuple(convert_to_tensor(t) for t in inputs)
+    return execute(FORMAT, tensors, {"pieces": tuple(pieces), "summarize": int(summarize)},
+                   name)

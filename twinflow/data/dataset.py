@@ -177,9 +177,10 @@ class Dataset:
         return _sources.Tensors(normalize(tensors))
 
     @staticmethod
-    def range(*args, dtype=dtypes.int64, name=None):
-        """range(stop), range(start, stop) or range(start, stop, step), as Python's."""
-        return _sources.Range(args, dtypes.as_dtype(dtype))
+    def range(*args, output_type=dtypes.int64, name=None, dtype=None):
+        """range(stop), range(start, stop) or range(start, stop, step), as Python's, of
+        `output_type` (int64 by default)."""
+        return _sources.Range(args, dtypes.as_dtype(dtype or output_type))
 
     @staticmethod
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
@@ -258,6 +259,11 @@ class Dataset:
         """The same elements, computed once per iterator's store and replayed after the
         first complete pass (in memory; a `filename` is accepted and not written)."""
         return _transforms.Cache(self)
+
+    def reduce(self, initial_state, reduce_func, name=None):
+        """`reduce_func(state, element)` folded over every element from `initial_state`:
+        the final state (run now eagerly; an op to Session.run in a TF1 graph)."""
+        return _iterators.reduce_dataset(self, initial_state, reduce_func)
 
     def apply(self, transformation_func):
         """transformation_func(self): chains a function of datasets."""

@@ -21,7 +21,7 @@ from eager.executor import _wrap
 
 __all__ = ["OwnedIterator", "NumpyIterator", "Iterator", "make_one_shot_iterator",
            "make_initializable_iterator", "get_output_types", "get_output_shapes",
-           "get_output_classes"]
+           "get_output_classes", "reduce_dataset"]
 
 
 def _eager_source(dataset):
@@ -195,3 +195,38 @@ def get_output_shapes(dataset_or_iterator):
 def get_output_classes(dataset_or_iterator):
     """The nest of element classes (always Tensor: twinflow has no sparse tensors)."""
     return nest.map_structure(lambda s: Tensor, dataset_or_iterator.element_spec)
+
+
+def reduce_dataset(dataset, initial_state, reduce_func):
+    """dataset.reduce: `reduce_func(state, element)` folded over every element, as ONE
+    ReduceDataset op (run now eagerly, a graph node in TF1), the state's structure kept.
+
+    Raises:
+        TypeError: reduce_func returns a state of other structure or dtypes.
+    """
+    from graph.func_graph import trace
+    from twinflow.data.dataset import normalize, spec_of
+    state = normalize(initial_state)
+    state_spec = spec_of(state)
+    fn = trace(reduce_func, (state_spec, dataset.element_spec),
+               f"reduce_{getattr(reduce_func, '__name__', 'fn')}",
+               lambda f, args: f(args[0], args[1]))
+    out = fn.structured_outputs
+    out = tuple(out) if isinstance(out, list) else out
+    try:
+        nest.assert_same_structure(state, out)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"The element types for the new state must match the initial state."
+                        f" Expected {state_spec}; got {spec_of(out)}. ({exc})") from None
+    got, want = [t.dtype for t in nest.flatten(out)], [s.dtype for s in nest.flatten(state)]
+    if got != want:
+        raise TypeError(f"The element types for the new state must match the initial state."
+                        f" Expected {[d.name for d in want]}; got {[d.name for d in got]}.")
+    captured = dataset._captured()
+    inputs = (*captured, *fn.captured_tensors, *nest.flatten(state))
+    attrs = {"dataset": dataset, "fn": fn, "n_captured": len(captured),
+             "n_fn_captured": len(fn.captured_tensors), "eager": context.executing_eagerly(),
+             "out_specs": tuple((t.dtype, s.shape) for t, s in
+                                zip(nest.flatten(out), nest.flatten(state_spec)))}
+    results = execute(ops.REDUCE_DATASET, inputs, attrs, "ReduceDataset")
+    return nest.pack_sequence_as(state, list(results))

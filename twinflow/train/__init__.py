@@ -9,7 +9,7 @@ from engine.learning_rate import (  # noqa: F401
     polynomial_decay)
 from engine.checkpoint_io import (  # noqa: F401
     checkpoint_exists, get_checkpoint_state, latest_checkpoint, list_variables, load_checkpoint,
-    update_checkpoint_state)
+    load_variable, update_checkpoint_state)
 from engine.checkpoint_io import CheckpointReader as NewCheckpointReader  # noqa: F401
 from graph.saver import Saver  # noqa: F401
 from twinflow.train.checkpoint import Checkpoint, CheckpointManager  # noqa: F401

@@ -25,6 +25,7 @@ from twinflow.compat.v1.graph_api import (  # noqa: F401
     get_collection, get_collection_ref)
 from twinflow.compat.v1.renamed import *  # noqa: F401,F403
 from twinflow import train  # noqa: F401,E402
+from twinflow.compat.v1 import logging  # noqa: F401,E402
 from graph.graph_def import import_graph_def  # noqa: F401,E402
 from twinflow import io  # noqa: F401,E402
 from twinflow.compat.v1 import graph_util, summary  # noqa: F401,E402  (TF1 versions)
