@@ -15,13 +15,16 @@ backward liveness pass over the function; for a loop, also at the top of the nex
 iteration): like TensorFlow's, so a temporary used only inside a branch or an
 iteration is not a tf.cond output or a loop variable.
 
+`return`, `break` and `continue` are first lowered to flags, and afterwards and/or/not,
+`x if c else y` and calls are rewritten (eager/autograph_lower.py): a called user
+function (or lambda) is converted when called, through ag__.converted_call.
+
 Left as Python (a symbolic condition there raises OperatorNotAllowedInGraphError with
-the fixes): statements whose body has `return`, `break` or `continue` leaving it,
-`yield`/`await`, `global`/`nonlocal`, `del name`, `locals()` or `eval`; that assign
-only attributes or subscripts (a Python side effect tf.cond would run in both
-branches); `for` loops whose target is not names; `while` tests with `:=`. Nested
-`def`/`lambda`/class bodies and called functions are not converted. Zero-argument
-`super()` in a method is first written `super(__class__, self)`, which works anywhere.
+the fixes): statements with a jump inside `try`, `yield`/`await`, `global`/`nonlocal`,
+`del name`, `locals()` or `eval`; that assign only attributes or subscripts (a Python
+side effect tf.cond would run in both branches); `for` loops whose target is not
+names; `while` tests with `:=`. A nested `def` is converted when it is called.
+Zero-argument `super()` in a method is first written `super(__class__, self)`.
 
 Effects (assignments, tf.print, asserts) in a converted branch or loop body run in
 order whether or not the state depends on them, as TensorFlow 2's automatic control
@@ -43,6 +46,13 @@ import warnings
 import weakref
 
 from eager import autograph_runtime
+from eager.autograph_lower import (
+    EXTRA_TEST,
+    GENERATED,
+    _walk_scope,
+    convert_expressions,
+    lower_jumps,
+)
 
 __all__ = ["convert", "do_not_convert", "is_converted", "to_code"]
 
@@ -91,7 +101,7 @@ def to_code(fn) -> str:
         raise ValueError(f"AutoGraph cannot read the source of {fn!r}: only `def` functions "
                          "defined in a file or notebook cell (not lambdas, builtins or "
                          "decorator wrappers) can be converted.")
-    _Converter(func_def).convert()
+    _rewrite(func_def)
     return ast.unparse(func_def) + "\n"
 
 
@@ -139,13 +149,33 @@ def _convert_code(fn):
     """The code object of the converted function, or None when it is unchanged."""
     func_def = _parse(fn)
     try:
-        if func_def is None or not _Converter(func_def).convert():
+        if func_def is None or not _rewrite(func_def):
             return None
         return _compile(fn, func_def)
     except Exception as exc:  # noqa: BLE001 - a converter bug must not break the function
         warnings.warn(f"AutoGraph could not convert {fn.__qualname__} and will run it as is: "
                       f"{exc.__class__.__name__}: {exc}", stacklevel=3)
         return None
+
+
+def _rewrite(func_def) -> bool:
+    """All of AutoGraph on one FunctionDef, in place: jumps lowered to flags, then
+    if/while/for converted, then the expressions (and/or/not, calls). True if changed."""
+    taken = {getattr(n, a) for n in ast.walk(func_def) for a in ("id", "arg", "name")
+             if isinstance(getattr(n, a, None), str)}
+
+    def unique(base):
+        name, i = base, 0
+        while name in taken:
+            i += 1
+            name = f"{base}_{i}"
+        taken.add(name)
+        return name
+    lowered = lower_jumps(func_def, unique)
+    changed = _Converter(func_def).convert()
+    before = ast.dump(func_def)
+    convert_expressions(func_def)
+    return lowered or changed or ast.dump(func_def) != before
 
 
 def _compile(fn, func_def):
@@ -292,7 +322,9 @@ class _Liveness:
         return self._loop(stmt, live, _reads(stmt.test), set())
 
     def _For(self, stmt, live):
-        return _reads(stmt.iter) | self._loop(stmt, live, set(), set(_assigned([stmt.target])))
+        extra = getattr(stmt, EXTRA_TEST, None)
+        entry = set() if extra is None else _reads(extra)
+        return _reads(stmt.iter) | self._loop(stmt, live, entry, set(_assigned([stmt.target])))
 
     _AsyncFor = _For
 
@@ -461,6 +493,9 @@ class _Converter:
             return [_located(n, stmt) for n in new]
         if isinstance(stmt, _SCOPES):
             return [stmt]
+        if getattr(stmt, EXTRA_TEST, None) is not None:  # a lowered `for` left as Python
+            stmt.iter = _call("guarded_iter", stmt.iter, ast.Lambda(
+                args=_arguments([]), body=getattr(stmt, EXTRA_TEST)))
         for field in ("body", "orelse", "finalbody"):
             value = getattr(stmt, field, None)
             if value and isinstance(value[0], ast.stmt):
@@ -484,7 +519,7 @@ class _Converter:
     def _If(self, stmt, known):
         names = self.state(stmt, _assigned(stmt.body + stmt.orelse))
         body, orelse = self.unique("if_body"), self.unique("else_body")
-        call = _call("if_stmt", _test(stmt.test), _name(body), _name(orelse),
+        call = _call("if_stmt", stmt.test, _name(body), _name(orelse),
                      self.values(names, known), _strings(names))
         return [_function(body, names, self.block(stmt.body, frozenset(names)), names),
                 _function(orelse, names, self.block(stmt.orelse, frozenset(names)), names),
@@ -495,7 +530,7 @@ class _Converter:
         test, body = self.unique("loop_test"), self.unique("loop_body")
         call = _call("while_stmt", _name(test), _name(body), self.values(names, known),
                      _strings(names))
-        return [_function(test, names, [ast.Return(value=_test(stmt.test))]),
+        return [_function(test, names, [ast.Return(value=stmt.test)]),
                 _function(body, names, self.block(stmt.body, frozenset(names)), names),
                 _assign(names, call), *self.block(stmt.orelse, known)]
 
@@ -507,35 +542,16 @@ class _Converter:
         statements = [first] + self.block(stmt.body, frozenset(names + targets))
         call = _call("for_stmt", _range(stmt.iter), _name(body), self.values(names, known),
                      _strings(names))
+        extra, extra_test = getattr(stmt, EXTRA_TEST, None), []
+        if extra is not None:  # a lowered break or return: checked before each item
+            name = self.unique("extra_test")
+            extra_test = [_function(name, names, [ast.Return(value=extra)])]
+            call.keywords.append(ast.keyword(arg="extra_test", value=_name(name)))
         if any(n in names for n in targets):  # read after the loop: zeros until it runs
-            call.keywords = [ast.keyword(arg="iterate_names",
-                                         value=_strings([n for n in targets if n in names]))]
-        return [_function(body, [item] + names, statements, names), _assign(names, call),
-                *self.block(stmt.orelse, known)]
-
-
-def _walk_scope(node):
-    """ast.walk without entering nested function, lambda or class bodies."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        if n is node or not isinstance(n, _SCOPES):
-            stack.extend(ast.iter_child_nodes(n))
-
-
-def _test(node):
-    """`and`/`or`/`not` in a condition as ag__.and_/or_/not_ (Python's own would ask a
-    symbolic tensor for its truth value). Left alone when it contains `:=`."""
-    if any(isinstance(n, ast.NamedExpr) for n in ast.walk(node)):
-        return node
-    if isinstance(node, ast.BoolOp):
-        thunks = [ast.Lambda(args=_arguments([]), body=_test(v)) for v in node.values]
-        fn = "and_" if isinstance(node.op, ast.And) else "or_"
-        return ast.copy_location(_call(fn, *thunks), node)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return ast.copy_location(_call("not_", _test(node.operand)), node)
-    return node
+            call.keywords.append(ast.keyword(arg="iterate_names",
+                                             value=_strings([n for n in targets if n in names])))
+        return [_function(body, [item] + names, statements, names), *extra_test,
+                _assign(names, call), *self.block(stmt.orelse, known)]
 
 
 def _range(node):
@@ -582,8 +598,10 @@ def _arguments(params):
 def _function(name, params, body, returns=None):
     """`def name(*params): body; return (*returns,)` (no return when returns is None)."""
     body = body + ([] if returns is None else [ast.Return(value=_tuple(returns))])
-    return ast.FunctionDef(name=name, args=_arguments(params), body=body, decorator_list=[],
+    node = ast.FunctionDef(name=name, args=_arguments(params), body=body, decorator_list=[],
                            returns=None, type_comment=None)
+    setattr(node, GENERATED, True)
+    return node
 
 
 def _located(node, at):
@@ -596,3 +614,6 @@ def _located(node, at):
             n.lineno, n.col_offset = at.lineno, at.col_offset
             n.end_lineno, n.end_col_offset = at.lineno, end
     return node
+
+
+autograph_runtime.register_converter(convert)

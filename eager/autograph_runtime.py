@@ -16,8 +16,12 @@ gives ("'y' must also be initialized in the else branch").
 from __future__ import annotations
 
 import builtins
+import functools
 import linecache
+import os
 import sys
+import sysconfig
+import types
 
 from engine import context, nest
 from engine.ops.array_create import range as tf_range
@@ -34,12 +38,18 @@ from graph.variables_v1 import group
 __all__ = [
     "UNDEFINED",
     "Undefined",
+    "UndefinedReturnValue",
     "and_",
+    "converted_call",
     "for_stmt",
+    "guarded_iter",
+    "if_exp",
     "if_stmt",
+    "len_",
     "not_",
     "or_",
     "range_",
+    "ret",
     "state",
     "while_stmt",
 ]
@@ -82,6 +92,17 @@ for _dunder in ("bool", "iter", "len", "call", "getitem", "setitem", "index", "i
 UNDEFINED = Undefined()
 
 
+class UndefinedReturnValue(Undefined):
+    """The function's return value before a `return` ran (a lowered return assigns it)."""
+
+    __slots__ = ()
+
+
+def ret(value):
+    """The converted function's result: None when no `return` ran, as in Python."""
+    return None if isinstance(value, UndefinedReturnValue) else value
+
+
 def state(frame_locals, names):
     """The current values of `names` in a frame's locals(), Undefined where unbound."""
     return tuple(frame_locals[n] if n in frame_locals else Undefined(n) for n in names)
@@ -115,14 +136,16 @@ def if_stmt(test, if_body, else_body, values, names):
 
 
 def _graph_if(test, if_body, else_body, values, names, where):
-    missing = {}
+    missing, outputs = {}, {}
 
     def branch(fn, label):
         def run():
             out = fn(*values)
             missing[label] = [n for n, v in zip(names, out) if isinstance(v, Undefined)]
+            outputs[label] = out
             if len(missing) == 2:
-                _check_both_defined(missing, where)
+                _check_both_defined(missing, outputs, names, where)
+                _check_branches_agree(outputs, names, where)
             context = f"at the end of the {label} branch of the `if` at {where}, a tf.cond"
             out = tuple(False if isinstance(v, Undefined) else _as_output(n, v, context)
                         for n, v in zip(names, out))
@@ -135,8 +158,13 @@ def _graph_if(test, if_body, else_body, values, names, where):
     return tuple(Undefined(n) if n in nowhere else v for n, v in zip(names, out))
 
 
-def _check_both_defined(missing, where):
+def _check_both_defined(missing, outputs, names, where):
     for label, other in (("main", "else"), ("else", "main")):
+        for name, value in zip(names, outputs[label]):
+            if isinstance(value, UndefinedReturnValue) and name not in missing[other]:
+                raise ValueError(f"the {label} branch must also have a return statement.\n  "
+                                 f"the `if` at {where} runs as a tf.cond (its condition is a "
+                                 "symbolic tensor): both branches must return a value.")
         for name in missing[label]:
             if name not in missing[other]:
                 raise ValueError(
@@ -144,6 +172,39 @@ def _check_both_defined(missing, where):
                     f"at {where} runs as a tf.cond (its condition is a symbolic tensor), so "
                     f"{name!r}, which later code reads, needs a value whichever branch runs."
                     f"\n  Fix: assign {name!r} before the `if`, or in both branches.")
+
+
+def _check_branches_agree(outputs, names, where):
+    """TensorFlow's messages for a variable (or the return value) whose two branch values
+    differ in nesting, are None, or differ in dtype."""
+    for name, main, other in zip(names, outputs["main"], outputs["else"]):
+        if isinstance(main, Undefined) or isinstance(other, Undefined):
+            continue
+        label = repr(name)
+        try:
+            nest.assert_same_structure(main, other)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"{label} must have the same nested structure in the main and "
+                            f"else branches:\n\n{exc}\n  (the `if` at {where} runs as a "
+                            "tf.cond: both branches must give it the same structure)") from None
+        for a, b in zip(nest.flatten(main), nest.flatten(other)):
+            for branch, v in (("main", a), ("else", b)):
+                if v is None:
+                    raise ValueError(f"{label} is None at the end of the {branch} branch (the "
+                                     f"`if` at {where}); a tf.cond output must be a tensor.")
+            da, db = (getattr(_tensor_or(v), "dtype", None) for v in (a, b))
+            if da is not None and db is not None and da != db:
+                raise TypeError(f"{label} has dtype {da.name} in the main branch, but dtype "
+                                f"{db.name} in the else branch (the `if` at {where}).")
+
+
+def _tensor_or(value):
+    if isinstance(value, (bool, int, float, str)):
+        try:
+            return convert_to_tensor(value)
+        except (TypeError, ValueError):
+            return value
+    return value
 
 
 def _as_output(name, value, context):
@@ -209,14 +270,22 @@ def while_stmt(test, body, values, names):
     return _graph_while(test, body, values, names, _where())
 
 
-def for_stmt(iterable, body, values, names, iterate_names=()):
+def for_stmt(iterable, body, values, names, iterate_names=(), extra_test=None):
     """`for item in iterable: values = body(item, *values)`: a tf.while_loop over the
     first dimension when `iterable` is a symbolic tensor, else a Python for loop.
 
     `iterate_names`: the loop's target variables among `names` (read after the loop):
-    under tf.while_loop they start as zeros shaped like one element.
+    under tf.while_loop they start as zeros shaped like one element. `extra_test(*values)`:
+    the loop goes on only while it is true (a lowered break or return), checked before
+    each item.
+
+    Raises:
+        NotImplementedError: a Python iterable whose break or return depends on a symbolic
+            tensor (as in TensorFlow: the loop cannot stop at a value that does not exist).
     """
     if not _is_symbolic(iterable):
+        if extra_test is not None:  # asked before the next item, as Python stops
+            iterable = guarded_iter(iterable, lambda: _python_bool(extra_test(*values)))
         for item in iterable:
             values = body(item, *values)
         return values
@@ -228,11 +297,23 @@ def for_stmt(iterable, body, values, names, iterate_names=()):
                    else v for n, v in zip(names, values))
 
     def test(i, *current):
-        return i < length
+        if extra_test is None:
+            return i < length
+        return and_(lambda: i < length, lambda: extra_test(*current))
 
     def step(i, *current):
         return (i + 1, *body(iterable[i], *current))
     return _graph_while(test, step, (0, *values), ("<index>", *names), where)[1:]
+
+
+def _python_bool(value):
+    if _is_symbolic(value):
+        raise NotImplementedError(
+            "break and return statements which depend on a TF condition are not supported in"
+            f" Python for loops. Did you intend to make it a TF loop?\n  the loop at "
+            f"{_where(3)} iterates over a Python value.\n  Fix: iterate over a tensor "
+            "(for i in tf.range(n)) so the loop runs as a tf.while_loop.")
+    return bool(value)
 
 
 def _element_zeros(iterable):
@@ -246,6 +327,12 @@ def _graph_while(test, body, values, names, where):
         return _graph_while(lambda i: test(), lambda i: (i + 1, *body()), (0,), ("<n>",),
                             where)[1:]
     for name, value in zip(names, values):
+        if isinstance(value, UndefinedReturnValue):
+            raise NotImplementedError(
+                "a return statement cannot be placed inside this TensorFlow loop; this may "
+                "happen if a return statement depends on a static Python condition such as a"
+                f" hyperparameter\n  the loop at {where} runs as a tf.while_loop.\n  Fix: "
+                "keep the result in a variable, `break` out of the loop, return after it.")
         if isinstance(value, Undefined):
             raise ValueError(
                 f"{name!r} must be defined before the loop\n  the loop at {where} runs as a "
@@ -329,3 +416,80 @@ def range_(range_fn, *args):
 def not_(value):
     """`not value`: tf.logical_not for a symbolic tensor."""
     return logical_not(value) if _is_symbolic(value) else not value
+
+
+def guarded_iter(iterable, go_on):
+    """The items of `iterable` while `go_on()` is true, asked before taking each one: a
+    lowered `break` in a loop left as Python stops it exactly where Python would."""
+    iterator = iter(iterable)
+    while go_on():
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        yield item
+
+
+def if_exp(test, if_true, if_false):
+    """`if_true() if test else if_false()`: tf.cond for a symbolic test."""
+    if _is_symbolic(test):
+        return cond(test, if_true, if_false)
+    return if_true() if test else if_false()
+
+
+# ----------------------------------------------------------------- calls ------------------
+
+_CONVERT = []  # [convert], registered by eager/autograph.py (it imports this module)
+
+
+def register_converter(convert):
+    _CONVERT[:] = [convert]
+
+
+def converted_call(__f, /, *args, **kwargs):
+    """`f(*args, **kwargs)` with a user function converted first (TensorFlow converts the
+    functions a converted function calls, so their `if`/`while` over tensors work too);
+    `len` and `range` of symbolic tensors become len_ / tf.range."""
+    f = __f
+    if f is builtins.len and len(args) == 1 and not kwargs:
+        return len_(args[0])
+    if f is builtins.range and not kwargs:
+        return range_(f, *args)
+    if _CONVERT and _is_user_code(f):
+        f = _CONVERT[0](f)
+    elif _CONVERT and _is_user_code(type(f).__call__) and not isinstance(f, type):
+        call = _CONVERT[0](type(f).__call__)  # an object with its own __call__
+        return call(f, *args, **kwargs)
+    return f(*args, **kwargs)
+
+
+def len_(value):
+    """`len(value)`: for a symbolic tensor its static first dimension when known, else
+    the tensor tf.shape(value)[0] (TensorFlow's len in converted code)."""
+    if not _is_symbolic(value):
+        return len(value)
+    if value.shape.rank == 0:
+        raise ValueError(f"len requires a non-scalar tensor, got one of shape "
+                         f"{value.shape} ({value.name})")
+    if value.shape.rank is not None and value.shape[0] is not None:
+        return int(value.shape[0])
+    return shape(value)[0]
+
+
+_LIBRARY_DIRS = tuple(sorted({
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep + d + os.sep
+    for d in ("engine", "graph", "eager", "twinflow")} | {
+    os.path.abspath(p) + os.sep for key in ("stdlib", "platstdlib", "purelib", "platlib")
+    for p in [sysconfig.get_paths().get(key)] if p}))
+
+
+def _is_user_code(f) -> bool:
+    """A Python function (or a method of one) written outside twinflow, the standard
+    library and installed packages: TensorFlow converts those, not library code."""
+    f = getattr(f, "__func__", f)
+    if isinstance(f, functools.partial):
+        return False
+    code = getattr(f, "__code__", None)
+    if code is None or not isinstance(f, types.FunctionType):
+        return False
+    return not os.path.abspath(code.co_filename).startswith(_LIBRARY_DIRS)

@@ -349,7 +349,8 @@ def test_effects_in_a_loop_body_run_every_iteration():
 
 # ----------------------------------------------------------------- left as Python ------------
 
-def test_statements_with_break_or_return_stay_python():
+def test_early_return_and_break_are_converted_in_a_tf1_graph_too():
+    """(tests/test_autograph_more.py covers the forms; here: a plain TF1 graph.)"""
     def early(x):
         if x > 0:
             return x
@@ -361,14 +362,15 @@ def test_statements_with_break_or_return_stay_python():
                 break
             x = x + 1.0
         return x
-    assert "if_stmt" not in autograph.to_code(early)
-    code = autograph.to_code(stop)
-    assert "for_stmt" not in code and "if_stmt" not in code
+    assert "if_stmt" in autograph.to_code(early) and "for_stmt" in autograph.to_code(stop)
     assert eager_same(early, tf.constant(-2.0)).numpy() == 2.0
     assert eager_same(stop, tf.constant(1.0)).numpy() == 4.0
-    for fn in (early, stop):
-        with tf.Graph().as_default(), pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
-            autograph.convert(fn)(tf1.placeholder(tf.float32, []))
+    with tf.Graph().as_default():
+        x = tf1.placeholder(tf.float32, [])
+        outs = [autograph.convert(fn)(x) for fn in (early, stop)]
+        with tf1.Session() as sess:
+            assert sess.run(outs, {x: -2.0}) == [2.0, 3.0]
+            assert sess.run(outs, {x: 5.0}) == [5.0, 5.0]
 
 
 def test_attribute_only_assignments_stay_python():
