@@ -192,19 +192,23 @@ print(f"loss per epoch {np.round(history.history['loss'], 4).tolist()}")
 # ## The five agree
 #
 # The three Keras histories are equal as Python floats, and their final weights
-# equal the hand-written loops' weights bit for bit. Keras's epoch loss is the
-# running mean of the batch losses (float32, summed in order), so the hand
-# loops' epoch losses are computed the same way to compare them exactly.
+# equal the hand-written loops' weights bit for bit. Keras 2's epoch loss is a
+# per-sample average: each batch's loss weighs as many samples as the batch holds
+# (float32, summed in order), so the hand loops' epoch losses are computed the
+# same way to compare them exactly.
 
 # %%
 def epoch_means(step_losses):
-    """Keras's loss metric: a float32 running sum of the batch losses over the count."""
+    """Keras 2's loss metric: a float32 running sum of batch loss * batch size, over
+    the number of samples (a short last batch counts for what it holds)."""
+    sizes = [len(y) for _, y in batches()]
     means = []
     for epoch in range(EPOCHS):
-        total = np.float32(0.0)
-        for value in step_losses[epoch * STEPS:(epoch + 1) * STEPS]:
-            total = np.float32(total + value)
-        means.append(float(total / np.float32(STEPS)))
+        total = count = np.float32(0.0)
+        for value, size in zip(step_losses[epoch * STEPS:(epoch + 1) * STEPS], sizes):
+            total = np.float32(total + np.float32(value) * np.float32(size))
+            count = np.float32(count + np.float32(size))
+        means.append(float(total / count))
     return means
 
 

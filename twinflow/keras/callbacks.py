@@ -99,34 +99,71 @@ def _format_logs(logs):
 
 
 class ProgbarLogger(Callback):
-    """Keras's progress output: verbose=1 a bar per epoch, verbose=2 one line per epoch."""
+    """Keras's progress output: verbose=1 a bar per epoch, verbose=2 one line per epoch.
+    evaluate and predict get one bar of their own; fit's validation prints none (Keras 2
+    remembers it was called in fit)."""
 
     def __init__(self, count_mode="steps", stream=None):
         super().__init__()
-        self._stream = stream
+        self._stream, self._called_in_fit = stream, False
+        self._start, self._seen = time.perf_counter(), 0
 
     def _write(self, text):
         (self._stream or sys.stdout).write(text)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def _reset(self):
         self._start, self._seen = time.perf_counter(), 0
+
+    def on_train_begin(self, logs=None):
+        self._called_in_fit = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._reset()
         if self.params.get("verbose") == 1 and self.params.get("epochs", 1) > 0:
             self._write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
 
     def on_train_batch_end(self, batch, logs=None):
+        self._update(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.params.get("verbose") == 2:
+            self._write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
+        self._finish(logs)
+
+    def on_test_begin(self, logs=None):
+        if not self._called_in_fit:
+            self._reset()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._called_in_fit:
+            self._update(batch, logs)
+
+    def on_test_end(self, logs=None):
+        if not self._called_in_fit:
+            self._finish(logs)
+
+    def on_predict_begin(self, logs=None):
+        self._reset()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._update(batch, None)  # Keras 2 never prints the predictions
+
+    def on_predict_end(self, logs=None):
+        self._finish(None)
+
+    def _update(self, batch, logs):
         self._seen = batch + 1
         if self.params.get("verbose") == 1:
             self._bar(logs or {}, final=False)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def _finish(self, logs):
         verbose = self.params.get("verbose")
         if verbose == 1:
             self._bar(logs or {}, final=True)
         elif verbose == 2:
             steps = self.params.get("steps") or self._seen
             elapsed = time.perf_counter() - self._start
-            self._write(f"Epoch {epoch + 1}/{self.params['epochs']}\n{steps}/{steps} - "
-                        f"{elapsed:.0f}s{_format_logs(logs or {})} - "
+            self._write(f"{steps}/{steps} - {elapsed:.0f}s{_format_logs(logs or {})} - "
                         f"{elapsed * 1000:.0f}ms/epoch - "
                         f"{elapsed * 1000 / max(steps, 1):.0f}ms/step\n")
 

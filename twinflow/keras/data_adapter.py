@@ -14,7 +14,8 @@ from engine import nest
 from engine.ops.random import _seed_state
 from engine.tensor_base import TensorBase
 
-__all__ = ["ArrayData", "DatasetData", "make_data", "split_validation", "unpack"]
+__all__ = ["ArrayData", "DatasetData", "make_data", "split_validation", "unpack",
+           "whole_batch"]
 
 
 def _to_numpy(value):
@@ -25,13 +26,25 @@ def _to_numpy(value):
     return np.asarray(value)
 
 
+def _is_scalars(value):
+    """Keras 2's lists of scalars (nested to any depth): one array, made by numpy."""
+    while isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return isinstance(value, (bool, int, float, complex, str, bytes, np.generic))
+
+
 def _as_arrays(structure):
+    """numpy arrays in the structure of x (or y): a list of numbers is ONE array."""
     if structure is None:
         return None
-    if isinstance(structure, (list, tuple)) and structure and \
-            not isinstance(structure[0], (list, tuple, dict, np.ndarray, TensorBase)):
-        return np.asarray(structure)  # a plain Python list of numbers: one array
-    return nest.map_structure(_to_numpy, structure)
+    if isinstance(structure, dict):
+        return {k: _as_arrays(v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        if structure and _is_scalars(structure):
+            return np.asarray(structure)
+        return type(structure)(_as_arrays(v) for v in structure) \
+            if type(structure) in (list, tuple) else nest.map_structure(_to_numpy, structure)
+    return _to_numpy(structure)
 
 
 def _length(structure):
@@ -79,29 +92,64 @@ class ArrayData:
 
 
 class DatasetData:
-    """A tf.data.Dataset already batched: each element is x, (x, y) or (x, y, weight)."""
+    """A tf.data.Dataset already batched: each element is x, (x, y) or (x, y, weight).
+
+    Keras 2 keeps ONE iterator across epochs when `steps` is given and is not the
+    dataset's size (`fit(ds.repeat(), steps_per_epoch=2)` continues where the last epoch
+    stopped); otherwise each epoch starts the dataset again. `exhausted` is set when a
+    kept iterator ran out, which ends training with Keras's warning.
+    """
 
     def __init__(self, dataset, steps=None):
-        self.dataset, self.steps = dataset, steps
-        self._graph_iterator = None  # (graph, initializer, get_next) in TF1 mode
+        self.dataset, self.steps, self.exhausted = dataset, steps, False
+        n = dataset._cardinality()
+        self._keep = steps is not None and n != steps
         if steps is None:
-            n = dataset._cardinality()
             self.steps = n if n >= 0 else None
+        self._iterator = None  # the kept eager iterator, or the Session it started in
+        self._graph_iterator = None  # (graph, initializer, get_next) in TF1 mode
+        self.epochs = None  # fit sets it: the warning names steps * epochs
 
     def batches(self):
+        """One epoch of (x, y, sample_weight) batches."""
         from engine import context
-        if not context.executing_eagerly():
-            yield from self._session_batches()
-            return
-        from twinflow.data.iterators import NumpyIterator
-        for step, element in enumerate(NumpyIterator(self.dataset)):
-            if self.steps is not None and step >= self.steps:
+        if not self._keep:
+            self._iterator = None
+        next_element = self._eager_next if context.executing_eagerly() else \
+            self._session_next()
+        step = 0
+        while not self.exhausted and (self.steps is None or step < self.steps):
+            element = next_element()
+            if element is None:
                 break
             yield unpack(element)
+            step += 1
 
-    def _session_batches(self):
+    def _ran_out(self):
+        """After the last element: a kept iterator warns as Keras 2 does."""
+        if self._keep:
+            import warnings
+            self.exhausted, self._iterator = True, None
+            total = f" (in this case, {self.epochs * self.steps} batches)" if self.epochs \
+                else ""
+            warnings.warn("Your input ran out of data; interrupting training. Make sure "
+                          "that your dataset or generator can generate at least "
+                          f"`steps_per_epoch * epochs` batches{total}. You may need to use "
+                          "the repeat() function when building your dataset.", stacklevel=4)
+
+    def _eager_next(self):
+        from twinflow.data.iterators import NumpyIterator
+        if self._iterator is None:
+            self._iterator = NumpyIterator(self.dataset)
+        try:
+            return next(self._iterator)
+        except StopIteration:
+            self._ran_out()
+            return None
+
+    def _session_next(self):
         """TF1 mode: an initializable iterator in the default graph, run by the Keras
-        Session — re-initialized each epoch, ended by OutOfRangeError."""
+        Session — initialized each epoch (once per Session if kept)."""
         from engine import context, errors
         from twinflow.data.iterators import make_initializable_iterator
         from twinflow.keras.backend import get_session
@@ -109,17 +157,19 @@ class DatasetData:
         if self._graph_iterator is None or self._graph_iterator[0] is not graph:
             iterator = make_initializable_iterator(self.dataset)
             self._graph_iterator = (graph, iterator.initializer, iterator.get_next())
-        _, initializer, next_element = self._graph_iterator
+        _, initializer, get_next = self._graph_iterator
         session = get_session()
-        session.run(initializer)
-        step = 0
-        while self.steps is None or step < self.steps:
+        if not self._keep or self._iterator is not session:
+            session.run(initializer)
+            self._iterator = session if self._keep else None
+
+        def next_element():
             try:
-                element = session.run(next_element)
+                return session.run(get_next)
             except errors.OutOfRangeError:
-                return
-            yield unpack(element)
-            step += 1
+                self._ran_out()
+                return None
+        return next_element
 
 
 def unpack(element):
@@ -142,6 +192,12 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
             raise ValueError("`y` argument is not supported when using dataset as input.")
         return DatasetData(x, steps)
     return ArrayData(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
+
+
+def whole_batch(x, y=None, sample_weight=None, class_weight=None):
+    """*_on_batch's one batch: all of x (and y, sample_weight) as numpy arrays."""
+    data = ArrayData(x, y, sample_weight, class_weight=class_weight)
+    return data.x, data.y, data.sample_weight
 
 
 def split_validation(x, y, sample_weight, validation_split):

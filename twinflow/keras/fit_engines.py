@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from eager.function import Function
 from engine import context, nest
 from engine.ops.core import constant, placeholder
-from eager.function import Function
 from graph.func_graph import effect_ops
+from graph.session import get_default_session
 from twinflow.keras import backend
 
 __all__ = ["make_engine"]
@@ -56,11 +57,14 @@ class FunctionEngine:
 
 
 class GraphEngine:
-    """Builds the step once on placeholders, then runs it per batch in the Keras Session."""
+    """Builds the step once on placeholders, then runs it per batch in the CURRENT Keras
+    Session (backend.get_session()): a second `with Session():` over the same graph gets
+    its own callable, since each Session holds its own variable values."""
 
     def __init__(self, step):
         self._step = step
-        self._run = None
+        self._built = None  # (graph, signature, results, fetches, feeds)
+        self._session = self._call = None
 
     def _build(self, batch):
         graph = context.current_executor()
@@ -73,21 +77,27 @@ class GraphEngine:
         # by get_session, never on every step
         inits = {id(v.initializer) for v in graph.get_collection("variables")}
         effects = [op for op in effect_ops(built) if id(op) not in inits]
-        session = backend.get_session()  # initializes what is not initialized yet
-        flat_feeds = nest.flatten(feeds)
-        call = session.make_callable([nest.flatten(results), effects], flat_feeds)
+        self._built = (graph, _signature(batch), results,
+                       [nest.flatten(results), effects], nest.flatten(feeds))
+        self._session = self._call = None
 
-        def run(batch):
-            values = nest.flatten(_data(batch))
-            out, _ = call(*values)
-            return nest.pack_sequence_as(results, [np.asarray(v) for v in out])
-        self._run = run
-        self._signature = _signature(batch)
+    def _bind(self):
+        """The callable for the Session Keras would run in now (made on a change)."""
+        session = get_default_session()
+        if session is None or session._closed or session.graph is not self._built[0]:
+            session = backend._SESSION.get(id(self._built[0]))
+        if session is not self._session or session is None or session._closed:
+            session = backend.get_session()  # initializes what is not initialized yet
+            self._session = session
+            self._call = session.make_callable(self._built[3], self._built[4])
+        return self._call
 
     def __call__(self, batch):
-        if self._run is None or _signature(batch) != self._signature:
+        if self._built is None or self._built[0] is not context.current_executor() or \
+                _signature(batch) != self._built[1]:
             self._build(batch)
-        return self._run(batch)
+        out, _ = self._bind()(*nest.flatten(_data(batch)))
+        return nest.pack_sequence_as(self._built[2], [np.asarray(v) for v in out])
 
 
 def _dtype(array):

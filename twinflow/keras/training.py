@@ -14,11 +14,9 @@ import numpy as np
 from engine import context, nest
 from eager.tape import GradientTape
 from twinflow.keras import callbacks as cbks
-from twinflow.keras import losses as losses_mod
-from twinflow.keras import metrics as metrics_mod
-from twinflow.keras import optimizers
+from twinflow.keras import compile_utils, optimizers
 from twinflow.keras.base_layer import Layer
-from twinflow.keras.data_adapter import make_data, split_validation, unpack
+from twinflow.keras.data_adapter import make_data, split_validation, unpack, whole_batch
 from twinflow.keras.fit_engines import make_engine
 
 __all__ = ["Model"]
@@ -63,16 +61,23 @@ class Model(Layer):
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=None, steps_per_execution=None,
                 jit_compile=None, **kwargs):
-        """Sets the optimizer, loss and metrics (objects or names) for fit/evaluate."""
+        """Sets the optimizer, loss and metrics (objects or names) for fit/evaluate.
+
+        Per-output losses, loss weights and metrics may be dicts keyed by output name
+        (see compile_utils); `weighted_metrics` are the metrics that see sample weights.
+        """
         self.optimizer = optimizers.get(optimizer)
         self._compile_config = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                                "weighted_metrics": weighted_metrics,
                                 "run_eagerly": run_eagerly}  # what model.save records
-        self.compiled_loss = _LossContainer(loss, loss_weights)
-        self._loss_tracker = metrics_mod.Mean(name="loss")
-        # several outputs: Keras 2 also reports each output's loss ("<output>_loss")
-        names = self._output_names() if nest.is_nested(loss) else []
-        self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names]
-        self._compiled_metrics, self._metric_outputs = self._make_metrics(metrics, names)
+        names = self._output_names()
+        self.compiled_loss = compile_utils.LossesContainer(loss, loss_weights, names)
+        self.compiled_metrics = compile_utils.MetricsContainer(
+            metrics, weighted_metrics, names, self.compiled_loss.loss_for)
+        if names:  # a functional model: its outputs are known, so build now (Keras 2
+            outputs = self._outputs_struct  # builds at the first step, from y_pred)
+            self.compiled_loss.build(outputs)
+            self.compiled_metrics.build(outputs)
         self._run_eagerly = bool(run_eagerly)
         self._engines = {}
 
@@ -87,8 +92,9 @@ class Model(Layer):
     @property
     def metrics(self):
         """The loss tracker, each output's loss tracker, then the compiled metrics."""
-        return ([self._loss_tracker] if self._loss_tracker is not None else []) + \
-            list(self._output_loss_trackers) + list(self._compiled_metrics)
+        if self.compiled_loss is None:
+            return []
+        return self.compiled_loss.metrics + self.compiled_metrics.metrics
 
     @property
     def metrics_names(self):
@@ -101,7 +107,13 @@ class Model(Layer):
 
     # -- the steps ---------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The total loss to minimize (it also updates the loss trackers, as Keras 2)."""
         return self.compiled_loss(y, y_pred, sample_weight, self.losses)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight):
+        """Updates the compiled metrics; returns every metric's running result."""
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, data):
         """One optimization step on a batch; returns the metrics' running results."""
@@ -112,62 +124,23 @@ class Model(Layer):
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
-        return self._update_metrics(loss, y, y_pred, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
         """The loss and metrics of a batch (no update of the weights)."""
         x, y, sample_weight = unpack(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight)
-        return self._update_metrics(loss, y, y_pred, sample_weight)
+        self.compute_loss(x, y, y_pred, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
         x, _, _ = unpack(data)
         return self(x, training=False)
 
-    def _make_metrics(self, metrics, output_names):
-        """(metrics, the output index each reads or None): with several outputs, Keras 2
-        gives each output its own copy of a listed metric, named `<output>_<metric>`
-        (a dict picks metrics per output name)."""
-        if not output_names:
-            return [metrics_mod.get(m, self.compiled_loss.first())
-                    for m in nest.flatten(metrics or [])], []
-        if isinstance(metrics, dict):
-            per_output = [list(nest.flatten(metrics.get(n, []))) for n in output_names]
-        else:
-            per_output = [list(nest.flatten(metrics or []))] * len(output_names)
-        losses = nest.flatten(self.compiled_loss._losses)
-        made, where = [], []
-        for i, (name, wanted) in enumerate(zip(output_names, per_output)):
-            for m in wanted:
-                metric = metrics_mod.get(m, losses[i] if i < len(losses) else None)
-                metric._name = metric._scope_name = f"{name}_{metric.name}"
-                made.append(metric)
-                where.append(i)
-        return made, where
-
     def _output_names(self):
+        """The output names of a functional model (None while unknown: subclassed)."""
         outputs = getattr(self, "_outputs_struct", None)
-        if outputs is None or not nest.is_nested(outputs):
-            return []
-        return [t.node.layer.name if t.node is not None else f"output_{i + 1}"
-                for i, t in enumerate(nest.flatten(outputs))]
-
-    def _update_metrics(self, loss, y, y_pred, sample_weight):
-        self._loss_tracker.update_state(loss)
-        for tracker, term in zip(self._output_loss_trackers, self.compiled_loss.terms):
-            tracker.update_state(term)
-        if self._metric_outputs:  # one output each
-            ys, preds = nest.flatten(y), nest.flatten(y_pred)
-            for metric, i in zip(self._compiled_metrics, self._metric_outputs):
-                yt, yp, sw = losses_mod.match_dtype_and_rank(ys[i], preds[i], sample_weight)
-                metric.update_state(yt, yp, sw)
-            return {m.name: m.result() for m in self.metrics}
-        if self._compiled_metrics and y is not None and not nest.is_nested(y_pred):
-            y, y_pred, sample_weight = losses_mod.match_dtype_and_rank(y, y_pred, sample_weight)
-        for metric in self._compiled_metrics:
-            metric.update_state(y, y_pred, sample_weight)
-        return {m.name: m.result() for m in self.metrics}
+        return None if outputs is None else compile_utils.model_output_names(outputs)
 
     def _engine(self, kind):
         key = (kind, context.executing_eagerly(), self._run_eagerly)
@@ -185,51 +158,73 @@ class Model(Layer):
             validation_batch_size=None, validation_freq=1, **kwargs):
         """Trains for `epochs` epochs; returns the History (per-epoch logs)."""
         self._require_compiled("training it")
-        if validation_split and validation_data is None:
-            (x, y, sample_weight), validation_data = split_validation(
-                x, y, sample_weight, validation_split)
+        x, y = _unwrap(self, x, y)
+        if validation_split:
+            _check_split(x, validation_split)
+            if validation_data is None:
+                (x, y, sample_weight), validation_data = split_validation(
+                    x, y, sample_weight, validation_split)
         data = make_data(x, y, sample_weight, batch_size, shuffle, class_weight,
                          steps_per_epoch)
-        verbose = 1 if verbose == "auto" else verbose
+        data.epochs = epochs - initial_epoch
         history = cbks.History()  # last, as in Keras 2: it records what callbacks add
-        callback_list = ([cbks.ProgbarLogger()] if verbose else []) + \
-            list(callbacks or []) + [history]
-        run = cbks.CallbackList(callback_list, self, {"epochs": epochs, "steps": data.steps,
-                                                      "verbose": verbose})
-        self.stop_training = False
+        run = _callback_list(self, list(callbacks or []) + [history], verbose, data.steps,
+                             epochs)
+        self.stop_training, logs = False, None
         run.call("on_train_begin")
         engine = self._engine("train")
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             run.call("on_epoch_begin", epoch)
-            logs = {}
-            for step, batch in enumerate(data.batches()):
-                run.call("on_train_batch_begin", step)
-                logs = _floats(engine(batch))
-                run.call("on_train_batch_end", step, logs)
-                if self.stop_training:
-                    break
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val = self.evaluate(*_validation(validation_data),
-                                    batch_size=validation_batch_size or batch_size,
-                                    steps=validation_steps, verbose=0, return_dict=True)
+            epoch_logs = self._train_epoch(engine, data, run)
+            if epoch_logs is None:
+                if getattr(data, "exhausted", False):
+                    break  # a kept iterator ran out at the start of this epoch
+                raise ValueError(_EMPTY.format("train_function", "logs"))
+            logs = epoch_logs
+            if validation_data is not None and _should_eval(epoch, validation_freq):
+                vx, vy, vsw = _validation_args(validation_data)
+                val = self.evaluate(vx, vy, batch_size=validation_batch_size or batch_size,
+                                    sample_weight=vsw, steps=validation_steps, verbose=0,
+                                    callbacks=run, return_dict=True)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             run.call("on_epoch_end", epoch, logs)
-            if self.stop_training:
+            if self.stop_training or getattr(data, "exhausted", False):
                 break
-        run.call("on_train_end")
+        run.call("on_train_end", logs if logs is not None else {})  # Keras 2: the last logs
         self.history = history
         return history
 
+    def _train_epoch(self, engine, data, run):
+        """One epoch of train steps: the last step's logs, None if there was no batch."""
+        logs = None
+        for step, batch in enumerate(data.batches()):
+            if step == 0:
+                _check_targets(self, batch)
+            run.call("on_train_batch_begin", step)
+            logs = _floats(engine(batch))
+            run.call("on_train_batch_end", step, logs)
+            if self.stop_training:
+                break
+        return logs
+
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
-        """The loss and metrics over the data (a scalar if there are no metrics)."""
+        """The loss and metrics over the data (a scalar if there are no metrics).
+
+        `callbacks` get the on_test_* hooks; fit passes its own CallbackList here."""
         self._require_compiled("evaluating it")
+        x, y = _unwrap(self, x, y)
         data = make_data(x, y, sample_weight, batch_size, False, None, steps)
+        run = _callback_list(self, callbacks, verbose, data.steps)
         self.reset_metrics()
         engine, logs = self._engine("test"), {}
-        for batch in data.batches():
+        run.call("on_test_begin")
+        for step, batch in enumerate(data.batches()):
+            run.call("on_test_batch_begin", step)
             logs = _floats(engine(batch))
+            run.call("on_test_batch_end", step, logs)
+        run.call("on_test_end", logs)
         if return_dict:
             return logs
         values = [logs[name] for name in self.metrics_names]
@@ -238,29 +233,42 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
                 **kwargs):
         """The model's outputs on x, batch by batch, concatenated (numpy)."""
+        x, _ = _unwrap(self, x, None)
         data = make_data(x, None, None, batch_size, False, None, steps)
-        engine = self._engine("predict")
-        outputs = [engine(batch) for batch in data.batches()]
+        run = _callback_list(self, callbacks, verbose, data.steps)
+        engine, outputs = self._engine("predict"), []
+        run.call("on_predict_begin")
+        for step, batch in enumerate(data.batches()):
+            run.call("on_predict_batch_begin", step)
+            outputs.append(engine(batch))
+            run.call("on_predict_batch_end", step, {"outputs": outputs[-1]})
+        run.call("on_predict_end")
+        if not outputs:
+            raise ValueError(_EMPTY.format("predict_function", "batch_outputs"))
         return nest.map_structure(lambda *parts: np.concatenate(parts), *outputs) \
             if len(outputs) > 1 else outputs[0]
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
+        """One train step on exactly this batch (metrics reset first, as in Keras 2)."""
         self._require_compiled("training it")
+        x, y = _unwrap(self, x, y)
+        batch = whole_batch(x, y, sample_weight, class_weight)
+        _check_targets(self, batch)
         self.reset_metrics()
-        logs = _floats(self._engine("train")(make_data(x, y, sample_weight, len(
-            nest.flatten(x)[0]), False, class_weight).batches().__next__()))
+        logs = _floats(self._engine("train")(batch))
         return logs if return_dict else _values(self, logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled("evaluating it")
+        x, y = _unwrap(self, x, y)
         self.reset_metrics()
-        logs = _floats(self._engine("test")(next(make_data(x, y, sample_weight, len(
-            nest.flatten(x)[0])).batches())))
+        logs = _floats(self._engine("test")(whole_batch(x, y, sample_weight)))
         return logs if return_dict else _values(self, logs)
 
     def predict_on_batch(self, x):
-        return self._engine("predict")(next(make_data(x, batch_size=len(
-            nest.flatten(x)[0])).batches()))
+        x, _ = _unwrap(self, x, None)
+        return self._engine("predict")(whole_batch(x))
 
     def reset_metrics(self):
         for metric in self.metrics:
@@ -300,47 +308,70 @@ class Model(Layer):
         return model_to_json(self, **kwargs)
 
 
-class _LossContainer:
-    """The compiled loss(es): one for a single output, or per output (list or dict),
-    weighted and summed, plus the layers' regularization losses."""
-
-    def __init__(self, loss, loss_weights):
-        self._structure = loss
-        self._losses = nest.map_structure(losses_mod.get, loss) if loss is not None else None
-        self._weights = loss_weights
-        self.terms = []  # the last call's per-output losses (unweighted), for the trackers
-
-    def first(self):
-        return nest.flatten(self._losses)[0] if self._losses is not None else None
-
-    def __call__(self, y_true, y_pred, sample_weight, regularization_losses=()):
-        if self._losses is None:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        if not nest.is_nested(self._losses):
-            y_true, y_pred, sample_weight = losses_mod.match_dtype_and_rank(
-                y_true, y_pred, sample_weight)
-            total = self._losses(y_true, y_pred, sample_weight)
-        else:
-            pairs = zip(nest.flatten(self._losses), nest.flatten(y_true),
-                        nest.flatten(y_pred))
-            weights = nest.flatten(self._weights) if self._weights is not None else None
-            total, self.terms = None, []
-            for i, (fn, yt, yp) in enumerate(pairs):
-                yt, yp, sw = losses_mod.match_dtype_and_rank(yt, yp, sample_weight)
-                term = fn(yt, yp, sw)
-                self.terms.append(term)
-                if weights is not None:
-                    term = term * float(weights[i])
-                total = term if total is None else total + term
-        for reg in regularization_losses:
-            total = total + reg
-        return total
+_EMPTY = ("Unexpected result of `{}` (Empty {}). This could be due to issues in input "
+          "pipeline that resulted in an empty dataset. Otherwise, please use "
+          "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` "
+          "for more information of where went wrong, or file a issue/bug to `tf.keras`.")
 
 
-def _validation(validation_data):
+def _callback_list(model, callbacks, verbose, steps, epochs=1):
+    """Keras 2's CallbackList for one fit/evaluate/predict: the progress bar first unless
+    verbose=0 (or one was given); a CallbackList (fit's, for validation) is reused."""
+    if isinstance(callbacks, cbks.CallbackList):
+        return callbacks
+    verbose = 1 if verbose == "auto" else verbose
+    callbacks = list(callbacks or [])
+    if verbose and not any(isinstance(cb, cbks.ProgbarLogger) for cb in callbacks):
+        callbacks.insert(0, cbks.ProgbarLogger())
+    return cbks.CallbackList(callbacks, model, {"verbose": verbose, "epochs": epochs,
+                                                "steps": steps})
+
+
+def _unwrap(model, x, y):
+    """Keras 2 takes `[x]` and `[y]` (one-element lists) for one input and one output."""
+    def single(value):  # an array or tensor of samples, not a one-sample list
+        return isinstance(value, (list, tuple)) and len(value) == 1 and \
+            len(getattr(value[0], "shape", ())) >= 1
+    if single(x) and not nest.is_nested(getattr(model, "_inputs_struct", None)):
+        x = x[0]
+    if single(y) and not model._output_names():
+        y = y[0]
+    return x, y
+
+
+def _check_split(x, validation_split):
+    """Keras's validation_split: a fraction in [0, 1), of arrays only."""
+    from twinflow.data.dataset import Dataset
+    if isinstance(x, Dataset):
+        raise ValueError(  # noqa: TRY004 (Keras's class)
+            "`validation_split` is only supported for Tensors or NumPy arrays, "
+            f"found following types in the input: [{type(x)}]")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError("`validation_split` must be a float in [0, 1) (the fraction of the "
+                         f"data held out for validation). Received: validation_split="
+                         f"{validation_split}")
+
+
+def _check_targets(model, batch):
+    """Keras 2's check in train_step: a compiled loss needs targets."""
+    loss = getattr(model, "_compile_config", {}).get("loss")
+    if loss is not None and (len(batch) < 2 or batch[1] is None):
+        raise ValueError(f"Target data is missing. Your model was compiled with loss={loss}, "
+                         "and therefore expects target data to be provided in `fit()`.")
+
+
+def _should_eval(epoch, validation_freq):
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
+
+
+def _validation_args(validation_data):
+    """(x, y, sample_weight) of fit's validation_data: `(x, y)`, `(x, y, sample_weight)`
+    or a Dataset — the weights weigh val_loss and the weighted metrics, as in Keras 2."""
     if isinstance(validation_data, tuple):
-        return validation_data[:2] if len(validation_data) >= 2 else (validation_data[0],)
-    return (validation_data,)
+        return tuple(validation_data[:3]) + (None,) * (3 - len(validation_data[:3]))
+    return validation_data, None, None
 
 
 def _floats(logs):
