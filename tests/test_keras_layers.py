@@ -320,7 +320,7 @@ def test_reshaping_unknown_dims_and_errors():
     with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
         reshaping.UpSampling1D()(data((2, 3)))
     with pytest.raises(NotImplementedError, match="nearest"):
-        reshaping.UpSampling2D(interpolation="bilinear")
+        reshaping.UpSampling2D(interpolation="bicubic")
 
 
 # -- recurrent: numpy references of Keras's equations -------------------------------------------

@@ -10,6 +10,7 @@ first call builds it from the input's shape; calling it on symbolic Keras inputs
 from __future__ import annotations
 
 import inspect
+import threading
 
 from engine import context, dtypes, nest
 from engine.module import Module
@@ -89,28 +90,38 @@ class Layer(Module):
 
     @property
     def trainable_weights(self):
+        """A layer's own weights first, then its sublayers'; a model's the other way round
+        (Keras 2's Layer and Model)."""
         if not self._trainable:
             return []
-        return _unique(self._trainable_weights + [w for layer in self._sublayers()
-                                                  for w in layer.trainable_weights])
+        nested = [w for layer in self._sublayers() for w in layer.trainable_weights]
+        if _is_model(self):
+            return _unique(nested + self._trainable_weights)
+        return _unique(self._trainable_weights + nested)
 
     @property
     def non_trainable_weights(self):
-        mine = self._non_trainable_weights + ([] if self._trainable else
-                                              self._trainable_weights)
-        nested = [w for layer in self._sublayers() for w in layer.non_trainable_weights]
-        if not self._trainable:
-            nested += [w for layer in self._sublayers() for w in layer._all_trainable()]
-        return _unique(mine + nested)
-
-    def _all_trainable(self):
-        return self._trainable_weights + [w for layer in self._sublayers()
-                                          for w in layer._all_trainable()]
+        if _is_model(self):
+            if not self._trainable:
+                return self.weights
+            return _unique([w for layer in self._sublayers()
+                            for w in layer.non_trainable_weights] +
+                           self._non_trainable_weights)
+        if not self._trainable:  # frozen: every weight, own trainable ones first
+            return _unique(self._trainable_weights + self._non_trainable_weights +
+                           [w for layer in self._sublayers() for w in layer.weights])
+        return _unique(self._non_trainable_weights + [
+            w for layer in self._sublayers() for w in layer.non_trainable_weights])
 
     @property
     def weights(self):
-        """Trainable weights first, then the rest (Keras's order)."""
-        return self.trainable_weights + self.non_trainable_weights
+        """A layer: trainable weights first, then the rest. A model: layer by layer in
+        tracking order, whatever is frozen (Keras 2's `Model.weights`), so get_weights
+        lists Dense kernel, bias, BatchNormalization gamma ... moving_variance, ..."""
+        if not _is_model(self):
+            return self.trainable_weights + self.non_trainable_weights
+        nested = [w for layer in self._sublayers() for w in layer.weights]
+        return _unique(nested + self._trainable_weights + self._non_trainable_weights)
 
     variables = weights
     trainable_variables = trainable_weights
@@ -118,13 +129,36 @@ class Layer(Module):
 
     def _sublayers(self):
         """Layers held in attributes, in the order they were set (not sorted)."""
+        return [layer for _, layer in self._tracked_children()]
+
+    def _tracked_children(self):
+        """(attribute path, layer) of each layer held in an attribute, first path wins.
+        Metrics are not layers of their owner (a compiled model's loss tracker would
+        otherwise show in `layers`, `summary` and `count_params`)."""
         found = []
-        for value in vars(self).values():
-            for leaf in nest.flatten(value) if isinstance(value, (list, tuple, dict)) \
-                    else [value]:
-                if isinstance(leaf, Layer) and leaf is not self and \
-                        all(leaf is not f for f in found):
-                    found.append(leaf)
+        for attr, value in vars(self).items():
+            if isinstance(value, (list, tuple, dict)):
+                leaves = _paths(value, attr)
+            else:
+                leaves = [(attr, value)]
+            for path, leaf in leaves:
+                if isinstance(leaf, Layer) and leaf is not self and not _is_metric(leaf) \
+                        and all(leaf is not f for _, f in found):
+                    found.append((path, leaf))
+        return found
+
+    def _attribute_metrics(self):
+        """Metrics held in attributes of this layer and its sublayers (Keras 2 lists them
+        in `Model.metrics` after the compiled ones)."""
+        found = []
+        for layer in [self] + [child for _, child in self._tracked_children()]:
+            for attr, value in vars(layer).items():
+                for _, leaf in _paths(value, attr):
+                    if _is_metric(leaf) and all(leaf is not f for f in found):
+                        found.append(leaf)
+            if layer is not self:
+                found += [m for m in layer._attribute_metrics()
+                          if all(m is not f for f in found)]
         return found
 
     @property
@@ -132,12 +166,24 @@ class Layer(Module):
         """Regularization and added losses, computed now (a fresh tensor per access)."""
         out = [reg(v) for v, reg in self._regularized]
         out += [loss() if callable(loss) else loss for loss in self._added_losses]
+        if self.__dict__.get("_call_id") == _CALLS.__dict__.get("id"):
+            out += self.__dict__.get("_call_losses", [])
         for layer in self._sublayers():
             out += layer.losses
         return out
 
     def add_loss(self, loss):
-        self._added_losses.append(loss)
+        """Adds a loss. One added inside `call` lasts until the next outermost call (as in
+        Keras 2), so repeated calls in a training loop do not pile losses up."""
+        if getattr(_CALLS, "depth", 0) > 0 and not callable(loss):
+            self._call_losses_now().append(loss)
+        else:
+            self._added_losses.append(loss)
+
+    def _call_losses_now(self):
+        if self.__dict__.get("_call_id") != _CALLS.id:
+            self._call_id, self._call_losses = _CALLS.id, []
+        return self._call_losses
 
     # -- weights -------------------------------------------------------------------------
     def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
@@ -199,17 +245,30 @@ class Layer(Module):
             kwargs.pop("training")
         if "mask" in kwargs and not self._accepts("mask"):
             kwargs.pop("mask")
-        with context.name_scope(self.name) as scope:  # one scope for build and call ops
-            if not self.built:
-                self._build_scope = scope
-                try:
-                    self._maybe_build(inputs)
-                finally:
-                    self._build_scope = None
-            outputs = self.call(inputs, *rest, **kwargs)
-            if self.activity_regularizer is not None:
-                self.add_loss(lambda out=outputs: self.activity_regularizer(out))
+        _enter_call()
+        try:
+            with context.name_scope(self.name) as scope:  # one scope for build and call ops
+                if not self.built:
+                    self._build_scope = scope
+                    try:
+                        self._maybe_build(inputs)
+                    finally:
+                        self._build_scope = None
+                outputs = self.call(inputs, *rest, **kwargs)
+                if self.activity_regularizer is not None:
+                    self._add_activity_loss(outputs)
+        finally:
+            _CALLS.depth -= 1
         return outputs
+
+    def _add_activity_loss(self, outputs):
+        """Keras 2: the regularizer of each output divided by its batch size."""
+        from engine.ops.array import shape
+        from engine.ops.math import cast, truediv
+        for out in nest.flatten(outputs):
+            loss = self.activity_regularizer(out)
+            self._call_losses_now().append(
+                truediv(loss, cast(shape(out)[0], loss.dtype)))
 
     def _maybe_build(self, inputs):
         shapes = nest.map_structure(lambda t: t.shape, inputs)
@@ -267,6 +326,44 @@ def _as_tensor(x, dtype=None):
         from engine.ops.math import cast
         x = cast(x, dtype)
     return x
+
+
+_CALLS = threading.local()  # depth of nested layer calls; a new id per outermost call
+
+
+def _enter_call():
+    depth = getattr(_CALLS, "depth", 0)
+    if depth == 0:
+        _CALLS.id = getattr(_CALLS, "id", 0) + 1
+    _CALLS.depth = depth + 1
+
+
+def _paths(value, prefix):
+    """(path, leaf) pairs of a list/tuple/dict attribute: `blocks/0`, `heads/name`."""
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return [(prefix, value)]
+    return [pair for key, item in items for pair in _paths(item, f"{prefix}/{key}")]
+
+
+_CLASSES = {}
+
+
+def _is_model(layer):
+    if "model" not in _CLASSES:
+        from twinflow.keras.training import Model
+        _CLASSES["model"] = Model
+    return isinstance(layer, _CLASSES["model"])
+
+
+def _is_metric(layer):
+    if "metric" not in _CLASSES:
+        from twinflow.keras.metrics_base import Metric
+        _CLASSES["metric"] = Metric
+    return isinstance(layer, _CLASSES["metric"])
 
 
 def _unique(items):

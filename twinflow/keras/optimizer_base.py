@@ -27,7 +27,8 @@ class Optimizer:
     """
 
     def __init__(self, name, learning_rate=0.001, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, **kwargs):
+                 global_clipnorm=None, weight_decay=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, jit_compile=True, **kwargs):
         unknown = sorted(set(kwargs) - _ALLOWED_KWARGS)
         if unknown:
             raise TypeError(f"Unexpected keyword argument passed to optimizer: {unknown[0]}. "
@@ -43,6 +44,11 @@ class Optimizer:
             raise ValueError(f"decay cannot be less than 0. Received: decay={self.decay}.")
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, \
             global_clipnorm
+        self.weight_decay = None if weight_decay is None else float(weight_decay)
+        self._exclude_ids, self._exclude_names = set(), ()
+        _check_ema(use_ema, ema_momentum, ema_overwrite_frequency)
+        self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
+        self.ema_overwrite_frequency, self.jit_compile = ema_overwrite_frequency, jit_compile
         self._slots = {}        # (id(var), slot name) -> slot variable
         self._slot_keys = {}    # id(slot) -> (the variable, slot name)
         self._iterations = None
@@ -185,20 +191,87 @@ class Optimizer:
                              f"{[v.name for _, v in grads_and_vars]}.")
         iterations = self.iterations
         self.learning_rate  # noqa: B018 - its variable is made here, outside any control deps
-        self._create_slots([v for _, v in pairs])
-        prepared = self._prepare(pairs) or []
+        variables = [v for _, v in pairs]
+        self._create_slots(variables)
+        prepared = self._start_averages(variables)
+        with _after(prepared):
+            prepared += self._decay_weights(variables)
+        with _after(prepared):
+            prepared += self._prepare(pairs) or []
         updates = []
         for grad, var in pairs:
             with _after(prepared):
                 update = self._apply_dense(convert_to_tensor(grad), var)
-            update = list(update) if isinstance(update, (list, tuple)) else [update]
-            updates += update
+            updates += list(update) if isinstance(update, (list, tuple)) else [update]
+        with _after(prepared + updates):  # Keras 2: the average sees the unconstrained step
+            updates += self._update_averages(variables)
+        for var in variables:
             if var.constraint is not None:
-                with _after(update):
+                with _after(prepared + updates):
                     updates.append(var.assign(var.constraint(var.read_value())))
         # in a graph the returned op runs every update first (what a TF1 train_op needs)
         with _after(prepared + updates):
             return iterations.assign_add(1)
+
+    # -- decoupled weight decay and EMA (Keras 2.11's Optimizer) ---------------------------
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Variables (or variables whose name `re.search`es one of `var_names`) not
+        decayed."""
+        self._exclude_ids |= {id(v) for v in var_list or ()}
+        self._exclude_names = tuple(var_names or ())
+
+    def _decays(self, var):
+        import re
+        return id(var) not in self._exclude_ids and not any(
+            re.search(name, var.name) for name in self._exclude_names)
+
+    def _decay_weights(self, variables):
+        """var -= var * weight_decay * lr, before the update (decoupled weight decay)."""
+        if not self.weight_decay:
+            return []
+        return [var.assign_sub(var * self._hyper(self.weight_decay, var.dtype) *
+                               self._lr(var.dtype))
+                for var in variables if self._decays(var)]
+
+    def _start_averages(self, variables):
+        """On the first step the average starts at the variable (Keras 2 builds it with
+        initial_value=var, before any decay or update)."""
+        if not self.use_ema:
+            return []
+        first = math.cast(math.equal(self.iterations.read_value(), 0), dtypes.float32)
+        ops = []
+        for var in variables:
+            average, flag = self.add_slot(var, "average"), math.cast(first, var.dtype)
+            ops.append(average.assign(flag * var + (1.0 - flag) * average))
+        return ops
+
+    def _update_averages(self, variables):
+        """average = m * average + (1 - m) * var after the update; every
+        `ema_overwrite_frequency` steps the variables take their averages."""
+        if not self.use_ema:
+            return []
+        ops = []
+        for var in variables:
+            average, m = self.get_slot(var, "average"), self._hyper(self.ema_momentum,
+                                                                    var.dtype)
+            ops.append(average.assign(m * average + (1.0 - m) * var))
+        if self.ema_overwrite_frequency:
+            due = math.equal(math.floormod(self.iterations.read_value() + 1,
+                                           self.ema_overwrite_frequency), 0)
+            with _after(ops):
+                for var in variables:
+                    flag = math.cast(due, var.dtype)
+                    ops.append(var.assign(flag * self.get_slot(var, "average") +
+                                          (1.0 - flag) * var))
+        return ops
+
+    def finalize_variable_values(self, var_list):
+        """With use_ema, each variable takes its moving average (what fit does at its
+        end in Keras 2.11+)."""
+        if self.use_ema:
+            for var in var_list:
+                if (id(var), "average") in self._slots:
+                    var.assign(self.get_slot(var, "average"))
 
     def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
         """Differentiates a callable loss with a tape, then applies the gradients."""
@@ -238,9 +311,12 @@ class Optimizer:
         config = {"name": self._name, "learning_rate": rate}
         if self.decay:
             config["decay"] = self.decay
-        for key in ("clipnorm", "clipvalue", "global_clipnorm"):
+        for key in ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay"):
             if getattr(self, key) is not None:
                 config[key] = getattr(self, key)
+        if self.use_ema:
+            config.update(use_ema=True, ema_momentum=self.ema_momentum,
+                          ema_overwrite_frequency=self.ema_overwrite_frequency)
         return config
 
     @classmethod
@@ -250,6 +326,17 @@ class Optimizer:
             config["learning_rate"] = schedules.deserialize(config["learning_rate"],
                                                             custom_objects)
         return cls(**config)
+
+
+def _check_ema(use_ema, momentum, frequency):
+    if not use_ema:
+        return
+    if not 0 <= momentum <= 1:
+        raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: "
+                         f"ema_momentum={momentum}")
+    if frequency and (not isinstance(frequency, int) or frequency < 1):
+        raise ValueError(f"`ema_overwrite_frequency` must be an integer > 1 or None. "
+                         f"Received: ema_overwrite_frequency={frequency}")
 
 
 def _after(ops):

@@ -94,34 +94,11 @@ class AdamW(Adam):
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, name="AdamW", **kwargs):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, **kwargs)
         if weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: "
                              "weight_decay=None")
-        self.weight_decay = float(weight_decay)
-        self._exclude_ids, self._exclude_names = set(), ()
-
-    def exclude_from_weight_decay(self, var_list=None, var_names=None):
-        """Variables (or variables whose name contains one of `var_names`) not decayed."""
-        self._exclude_ids |= {id(v) for v in var_list or ()}
-        self._exclude_names = tuple(var_names or ())
-
-    def _decays(self, var):
-        name = var.name
-        return id(var) not in self._exclude_ids and not any(
-            part in name for part in self._exclude_names)
-
-    def _prepare(self, pairs):
-        decays = []
-        for _, var in pairs:
-            if self.weight_decay and self._decays(var):
-                lr = self._lr(var.dtype)
-                decays.append(var.assign_sub(var * self._hyper(self.weight_decay,
-                                                               var.dtype) * lr))
-        return decays
-
-    def get_config(self):
-        return {**super().get_config(), "weight_decay": self.weight_decay}
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name,
+                         weight_decay=weight_decay, **kwargs)
 
 
 class RMSprop(Optimizer):

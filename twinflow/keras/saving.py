@@ -1,16 +1,12 @@
-"""Saving Keras models: weights (one checkpoint file pair) and whole models (`.keras`).
-
-Weights go through engine/checkpoint_io's format (JSON index + npz, written to a
-temporary name and renamed, read without pickle), keyed by layer and weight order so
-any mode can load what any mode saved.
+"""Saving whole Keras models (`.keras`); save_weights/load_weights live in weights_io.
 
 `model.save("m.keras")` writes a zip (to a temporary name, then renamed) of:
 - metadata.json: the format and the twinflow version;
 - config.json: {"class_name", "config"} of the architecture (model_config.py), the
   compile config (optimizer, loss, metrics by name or {"class_name", "config"}) and a
   manifest of the stored arrays (key, dtype, shape);
-- model.weights.npz: the weights under the same keys as save_weights, plus the
-  optimizer's iterations and slots ("optimizer/<weight key>/<slot>").
+- model.weights.npz: the weights keyed "<layer name>/weight_<i>" (the config restores
+  the names), plus the optimizer's iterations and slots ("optimizer/<weight key>/<slot>").
 `load_model` rebuilds the model, loads the weights (and optimizer state) and compiles
 it again. Nothing is pickled: arrays are read with allow_pickle=False.
 """
@@ -28,10 +24,11 @@ import zipfile
 import numpy as np
 
 from engine import errors
-from engine.checkpoint_io import NAME_BASED, CheckpointReader, write_checkpoint
 from twinflow.keras.model_config import (  # noqa: F401
     clone_model, deserialize_layer, functional_config, json_default, layer_config,
     model_from_config, model_from_json, model_to_json, sequential_config)
+from twinflow.keras.weights_io import (  # noqa: F401
+    SINGLE_FILE_SUFFIXES, load_weights, save_weights)
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model", "layer_config",
            "functional_config", "sequential_config", "model_from_config", "model_from_json",
@@ -75,26 +72,6 @@ def _entries(model):
     values = read_values(weights)
     owners = _owners(model)
     return {owners[id(w)]: (value, w.name.split(":")[0]) for w, value in zip(weights, values)}
-
-
-def save_weights(model, filepath):
-    """Writes the model's weights to `filepath` (.index + .data files)."""
-    write_checkpoint(os.fspath(filepath), _entries(model), NAME_BASED)
-
-
-def load_weights(model, filepath):
-    """Sets the model's weights from `filepath`.
-
-    Raises:
-        NotFoundError / DataLossError: no or a damaged checkpoint.
-        ValueError: a weight's shape differs from the saved one.
-    """
-    reader = CheckpointReader(os.fspath(filepath))
-    owners = _owners(model)
-    weights = model.weights
-    values = [reader.get_array(owners[id(w)]) for w in weights]
-    from twinflow.keras.weights_io import assign_values
-    assign_values(model.name, weights, values)
 
 
 # ------------------------------------------------------------------ optimizer state -------
@@ -304,6 +281,10 @@ def _read_keras_file(filepath):
 
 
 def _check_path(filepath):
+    if os.path.isfile(filepath) and filepath.endswith(SINGLE_FILE_SUFFIXES):
+        raise ValueError(f"File format not supported: filepath={filepath} is a weights file "
+                         "written by `save_weights`: build the model and call "
+                         "`model.load_weights` on it.")
     if os.path.isfile(filepath):
         if zipfile.is_zipfile(filepath) or filepath.endswith(".keras"):
             return

@@ -92,9 +92,10 @@ class Model(Layer):
     @property
     def metrics(self):
         """The loss tracker, each output's loss tracker, then the compiled metrics."""
-        if self.compiled_loss is None:
-            return []
-        return self.compiled_loss.metrics + self.compiled_metrics.metrics
+        compiled = [] if self.compiled_loss is None else (
+            self.compiled_loss.metrics + self.compiled_metrics.metrics)
+        return compiled + [m for m in self._attribute_metrics()  # a user's own, as Keras 2
+                           if all(m is not c for c in compiled)]
 
     @property
     def metrics_names(self):
@@ -191,6 +192,8 @@ class Model(Layer):
             run.call("on_epoch_end", epoch, logs)
             if self.stop_training or getattr(data, "exhausted", False):
                 break
+        if epochs > initial_epoch and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_variables)  # EMA copy
         run.call("on_train_end", logs if logs is not None else {})  # Keras 2: the last logs
         self.history = history
         return history

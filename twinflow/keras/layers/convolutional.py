@@ -18,54 +18,77 @@ def _tuple(value, n):
     return tuple(value) if isinstance(value, (list, tuple)) else (int(value),) * n
 
 
-def _padding(padding):
+def _padding(padding, causal_ok=False):
     padding = padding.upper()
-    if padding not in ("SAME", "VALID"):
+    if padding == "CAUSAL" and not causal_ok:
+        raise ValueError("Causal padding is only supported for `Conv1D` and "
+                         "`SeparableConv1D`.")
+    if padding not in ("SAME", "VALID", "CAUSAL"):
         raise ValueError(f"The `padding` argument must be a string \"valid\" or \"same\" "
                          f"(case-insensitive). Received: padding={padding.lower()}")
     return padding
 
 
-class _Conv(Layer):
-    """Shared weights and config of the convolutions (kernel, bias, activation)."""
+def _serialize(kind, value):
+    module = {"initializer": initializers, "regularizer": regularizers,
+              "constraint": constraints}[kind]
+    return module.serialize(value)
 
-    rank = 2
+
+class _Conv(Layer):
+    """Shared weights and config of the convolutions (kernel, bias, activation).
+
+    `kernel_args` names each kernel's Keras argument prefix ("kernel", or "depthwise" and
+    "pointwise"): its initializer, regularizer and constraint are made, built and
+    serialized the same way."""
+
+    rank, kernel_args = 2, ("kernel",)
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 bias_initializer="zeros", bias_regularizer=None, activity_regularizer=None,
+                 bias_constraint=None, **kwargs):
+        spec = {}
+        for prefix in self.kernel_args:
+            spec[prefix] = (initializers.get(kwargs.pop(f"{prefix}_initializer",
+                                                        "glorot_uniform")),
+                            regularizers.get(kwargs.pop(f"{prefix}_regularizer", None)),
+                            constraints.get(kwargs.pop(f"{prefix}_constraint", None)))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if data_format not in (None, "channels_last"):
             raise NotImplementedError("twinflow's Keras convolutions take channels_last "
                                       "inputs (the Keras default).")
+        if groups != 1:
+            raise NotImplementedError("twinflow's Keras convolutions have groups=1 only.")
+        self._spec = spec
+        for prefix, (init, reg, con) in spec.items():
+            setattr(self, f"{prefix}_initializer", init)
+            setattr(self, f"{prefix}_regularizer", reg)
+            setattr(self, f"{prefix}_constraint", con)
         self.filters = int(filters) if filters is not None else None
         self.kernel_size = _tuple(kernel_size, self.rank)
         self.strides = _tuple(strides, self.rank)
-        self.padding = _padding(padding)
+        self.padding = _padding(padding, causal_ok=self.rank == 1)
         self.dilation_rate = _tuple(dilation_rate, self.rank)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
 
-    def _kernel_shape(self, channels):
-        return list(self.kernel_size) + [channels, self.filters]
+    def _kernel_shapes(self, channels):
+        return {"kernel": list(self.kernel_size) + [channels, self.filters]}
 
     def build(self, input_shape):
         channels = input_shape[-1]
         if channels is None:
             raise ValueError("The channel dimension of the inputs should be defined. "
                              f"Found None. Full input shape received: {input_shape}")
-        self.kernel = self.add_weight("kernel", self._kernel_shape(channels),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        for prefix, shape in self._kernel_shapes(channels).items():
+            init, reg, con = self._spec[prefix]
+            name = "kernel" if prefix == "kernel" else f"{prefix}_kernel"
+            setattr(self, name, self.add_weight(name, shape, initializer=init,
+                                                regularizer=reg, constraint=con))
         self.bias = self.add_weight("bias", [self._bias_size(channels)],
                                     initializer=self.bias_initializer,
                                     regularizer=self.bias_regularizer,
@@ -82,12 +105,23 @@ class _Conv(Layer):
         return self.activation(outputs)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters,
-                "kernel_size": list(self.kernel_size), "strides": list(self.strides),
-                "padding": self.padding.lower(), "dilation_rate": list(self.dilation_rate),
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+        """Keras 2's keys, so clone_model and save/load keep every argument."""
+        config = {**super().get_config(), "filters": self.filters,
+                  "kernel_size": list(self.kernel_size), "strides": list(self.strides),
+                  "padding": self.padding.lower(), "data_format": "channels_last",
+                  "dilation_rate": list(self.dilation_rate), "groups": 1,
+                  "activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias}
+        for prefix in self.kernel_args:
+            for kind in ("initializer", "regularizer", "constraint"):
+                config[f"{prefix}_{kind}"] = _serialize(kind,
+                                                        getattr(self, f"{prefix}_{kind}"))
+        config.update({"bias_initializer": initializers.serialize(self.bias_initializer),
+                       "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                       "activity_regularizer":
+                           regularizers.serialize(self.activity_regularizer),
+                       "bias_constraint": constraints.serialize(self.bias_constraint)})
+        return config
 
 
 class Conv2D(_Conv):
@@ -99,53 +133,85 @@ class Conv2D(_Conv):
 
 
 class Conv1D(_Conv):
-    """1-D convolution over [batch, steps, channels]."""
+    """1-D convolution over [batch, steps, channels]; padding="causal" pads only the
+    start by dilation*(kernel-1), so output t never sees inputs after t."""
 
     rank = 1
 
     def _convolve(self, inputs):
-        return conv.conv1d(inputs, self.kernel, self.strides[0], self.padding,
+        padding = self.padding
+        if padding == "CAUSAL":
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            inputs = array.pad(inputs, [[0, 0], [left, 0], [0, 0]])
+            padding = "VALID"
+        return conv.conv1d(inputs, self.kernel, self.strides[0], padding,
                            dilations=self.dilation_rate[0])
 
 
 class Conv2DTranspose(_Conv):
-    """The transpose of Conv2D (upsampling by `strides`): kernel [kh, kw, filters, in]."""
+    """The transpose of Conv2D (upsampling by `strides`): kernel [kh, kw, filters, in].
+    `output_padding` adds rows/columns at the end (each less than its stride)."""
 
-    def _kernel_shape(self, channels):
-        return list(self.kernel_size) + [self.filters, channels]
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 output_padding=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, **kwargs)
+        self.output_padding = None if output_padding is None else \
+            _tuple(output_padding, 2)
+        for pad, stride in zip(self.output_padding or (), self.strides):
+            if pad >= stride:
+                raise ValueError(f"Strides {self.strides} must be greater than output "
+                                 f"padding {self.output_padding}. Received strides="
+                                 f"{self.strides}, output_padding={self.output_padding}.")
+
+    def _kernel_shapes(self, channels):
+        return {"kernel": list(self.kernel_size) + [self.filters, channels]}
 
     def _convolve(self, inputs):
         shape = array.shape(inputs)
+        pads = self.output_padding or (None, None)
         size = [_deconv_length(inputs.shape[i + 1], self.strides[i], self.kernel_size[i],
-                               self.padding, shape[i + 1]) for i in range(2)]
+                               self.padding, shape[i + 1], pads[i]) for i in range(2)]
         out_shape = array.stack([shape[0], size[0], size[1], self.filters])
-        return conv.conv2d_transpose(inputs, self.kernel, out_shape, [1, *self.strides, 1],
-                                     self.padding)
+        out = conv.conv2d_transpose(inputs, self.kernel, out_shape, [1, *self.strides, 1],
+                                    self.padding)
+        if hasattr(out, "set_shape"):  # graph tensors: keep the static dims known
+            out.set_shape([inputs.shape[0]] + [d if isinstance(d, int) else None
+                                               for d in size] + [self.filters])
+        return out
+
+    def get_config(self):
+        pads = self.output_padding
+        return {**super().get_config(), "output_padding": None if pads is None else list(pads)}
 
 
-def _deconv_length(static, stride, kernel, padding, dynamic):
+def _deconv_length(static, stride, kernel, padding, dynamic, output_padding=None):
+    """Keras 2's conv_utils.deconv_output_length."""
     n = static if static is not None else dynamic
-    return n * stride if padding == "SAME" else n * stride + max(kernel - stride, 0)
+    if output_padding is None:
+        return n * stride if padding == "SAME" else n * stride + max(kernel - stride, 0)
+    pad = kernel // 2 if padding == "SAME" else 0
+    return (n - 1) * stride + kernel - 2 * pad + output_padding
 
 
 class DepthwiseConv2D(_Conv):
     """Each input channel convolved with its own `depth_multiplier` filters."""
 
+    kernel_args = ("depthwise",)
+
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
-                 depthwise_initializer="glorot_uniform", **kwargs):
-        kwargs.setdefault("kernel_initializer", depthwise_initializer)
+                 **kwargs):
         super().__init__(None, kernel_size, strides, padding, **kwargs)
         self.depth_multiplier = int(depth_multiplier)
 
-    def _kernel_shape(self, channels):
-        return list(self.kernel_size) + [channels, self.depth_multiplier]
+    def _kernel_shapes(self, channels):
+        return {"depthwise": list(self.kernel_size) + [channels, self.depth_multiplier]}
 
     def _bias_size(self, channels):
         return channels * self.depth_multiplier
 
     def _convolve(self, inputs):
-        return conv.depthwise_conv2d(inputs, self.kernel, [1, *self.strides, 1], self.padding,
-                                     dilations=list(self.dilation_rate))
+        return conv.depthwise_conv2d(inputs, self.depthwise_kernel, [1, *self.strides, 1],
+                                     self.padding, dilations=list(self.dilation_rate))
 
     def get_config(self):
         config = {**super().get_config(), "depth_multiplier": self.depth_multiplier}
@@ -156,21 +222,17 @@ class DepthwiseConv2D(_Conv):
 class SeparableConv2D(_Conv):
     """A depthwise convolution, then a 1x1 convolution mixing the channels."""
 
-    def __init__(self, filters, kernel_size, depth_multiplier=1, **kwargs):
-        super().__init__(filters, kernel_size, **kwargs)
+    kernel_args = ("depthwise", "pointwise")
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), depth_multiplier=1, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         **kwargs)
         self.depth_multiplier = int(depth_multiplier)
 
-    def build(self, input_shape):
-        channels = input_shape[-1]
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", list(self.kernel_size) + [channels, self.depth_multiplier],
-            initializer=self.kernel_initializer)
-        self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", [1, 1, channels * self.depth_multiplier, self.filters],
-            initializer=self.kernel_initializer)
-        self.bias = self.add_weight("bias", [self.filters], initializer=self.bias_initializer) \
-            if self.use_bias else None
-        self.built = True
+    def _kernel_shapes(self, channels):
+        return {"depthwise": list(self.kernel_size) + [channels, self.depth_multiplier],
+                "pointwise": [1, 1, channels * self.depth_multiplier, self.filters]}
 
     def _convolve(self, inputs):
         depthwise = conv.depthwise_conv2d(inputs, self.depthwise_kernel,
@@ -179,7 +241,9 @@ class SeparableConv2D(_Conv):
         return conv.conv2d(depthwise, self.pointwise_kernel, [1, 1, 1, 1], "VALID")
 
     def get_config(self):
-        return {**super().get_config(), "depth_multiplier": self.depth_multiplier}
+        config = {**super().get_config(), "depth_multiplier": self.depth_multiplier}
+        config.pop("groups")
+        return config
 
 
 class _Pool(Layer):

@@ -3,6 +3,8 @@ Lambda — each a few public ops in `call`, the same code in every mode."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine.ops import array, linalg, nn
 from twinflow.keras import activations, constraints, initializers, regularizers
 from twinflow.keras.base_layer import Layer
@@ -68,8 +70,7 @@ class Dense(Layer):
                 "bias_constraint": _constraint(self.bias_constraint)}
 
 
-def _constraint(c):
-    return None if c is None else {"class_name": type(c).__name__, "config": c.get_config()}
+_constraint = constraints.serialize
 
 
 class Activation(Layer):
@@ -130,6 +131,9 @@ class Reshape(Layer):
         self.target_shape = tuple(target_shape)
 
     def call(self, inputs):
+        target = _fix_unknown_dimension(inputs.shape.as_list()[1:], self.target_shape)
+        if -1 not in target:
+            return array.reshape(inputs, [-1, *target])  # static shape known
         if -1 in self.target_shape:  # the batch size must come from the data
             return array.reshape(inputs, array.concat(
                 [array.shape(inputs)[:1], list(self.target_shape)], 0))
@@ -137,6 +141,24 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+def _fix_unknown_dimension(input_dims, target):
+    """Keras 2's rule: a -1 in `target` resolved from fully known input dims.
+
+    Raises:
+        ValueError: the sizes cannot match.
+    """
+    target = list(target)
+    if -1 not in target or None in input_dims:
+        return target
+    total = int(np.prod(input_dims))
+    known = int(np.prod([d for d in target if d != -1]))
+    if target.count(-1) > 1 or known == 0 or total % known:
+        raise ValueError(f"total size of new array must be unchanged, input_shape = "
+                         f"{input_dims}, output_shape = {target}")
+    target[target.index(-1)] = total // known
+    return target
 
 
 class Permute(Layer):

@@ -24,18 +24,7 @@ __all__ = ["BatchNormalization", "LayerNormalization", "Normalization"]
 
 # -- config helpers shared by the new layer modules (embedding, recurrent) ----------------
 
-def serialize_constraint(constraint):
-    """A constraint as {"class_name", "config"} (None stays None), for get_config."""
-    if constraint is None:
-        return None
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-
-
-def get_constraint(identifier):
-    """A constraint from a name, an object, or what serialize_constraint returned."""
-    if isinstance(identifier, dict):
-        return getattr(constraints, identifier["class_name"])(**identifier.get("config", {}))
-    return constraints.get(identifier)
+serialize_constraint, get_constraint = constraints.serialize, constraints.get
 
 
 # activations.get/serialize look names up by __name__, which the op-made sigmoid and tanh
@@ -312,6 +301,15 @@ class Normalization(Layer):
             self._fixed = [np.reshape(value * ones, self._broadcast_shape).astype(ones.dtype)
                            for value in (self.input_mean, self.input_variance)]
         self.built = True
+
+    @property
+    def mean(self):
+        """The mean in the broadcast shape (e.g. (1, features)), as Keras 2 exposes it."""
+        return self._statistics()[0]
+
+    @property
+    def variance(self):
+        return self._statistics()[1]
 
     def _statistics(self):
         if self.input_mean is not None:

@@ -64,10 +64,11 @@ class _Lookup(Layer):
         self._vocabulary, self._tables = vocabulary, {}
 
     def adapt(self, data, batch_size=None, steps=None):
-        """Learns the vocabulary: the tokens by decreasing frequency (ties: first seen)."""
+        """Learns the vocabulary: the tokens by decreasing frequency, ties by decreasing
+        token (Keras 2's `np.lexsort((tokens, counts))[::-1]`)."""
         counts = collections.Counter(self._tokens(data))
         special = set(self._special())
-        ranked = sorted(counts, key=lambda t: -counts[t])
+        ranked = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
         ranked = [t for t in ranked if t not in special]
         if self.max_tokens is not None:
             ranked = ranked[:max(self.max_tokens - len(self._special()), 0)]
@@ -99,7 +100,8 @@ class _Lookup(Layer):
 
     def call(self, inputs):
         inputs = convert_to_tensor(inputs)
-        if not self.invert and self.key_dtype != dtypes.string:
+        if (self.invert or self.key_dtype != dtypes.string) and inputs.dtype.is_integer \
+                and inputs.dtype != dtypes.int64:  # the table's keys are int64
             inputs = math.cast(inputs, dtypes.int64)
         out = self._table().lookup(inputs)
         if self.mask_token is not None and not self.invert:

@@ -150,17 +150,18 @@ class UpSampling1D(Layer):
 
 
 class UpSampling2D(Layer):
-    """Repeats rows size[0] times and columns size[1] times (nearest neighbour)."""
+    """Repeats rows size[0] times and columns size[1] times (nearest neighbour), or
+    resamples to (h*size[0], w*size[1]) with tf.image.resize (bilinear)."""
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
         self.size = _tuple(size, 2, "size")
         self.data_format = _data_format(data_format)
-        if interpolation != "nearest":
-            if interpolation in ("bilinear", "bicubic", "area", "lanczos3", "lanczos5",
+        if interpolation not in ("nearest", "bilinear"):
+            if interpolation in ("bicubic", "area", "lanczos3", "lanczos5",
                                  "gaussian", "mitchellcubic"):
-                raise NotImplementedError(f"twinflow's UpSampling2D has only "
-                                          f"interpolation='nearest' (got {interpolation!r})")
+                raise NotImplementedError(f"twinflow's UpSampling2D has interpolation="
+                                          f"'nearest' or 'bilinear' (got {interpolation!r})")
             raise ValueError(f"`interpolation` argument should be one of `\"area\", "
                              f"\"bicubic\", \"bilinear\", \"gaussian\", \"lanczos3\", "
                              f"\"lanczos5\", \"mitchellcubic\", \"nearest\"`. Received: "
@@ -170,7 +171,24 @@ class UpSampling2D(Layer):
     def call(self, inputs):
         _check_rank(self, inputs, 4)
         first = 1 if self.data_format == "channels_last" else 2
+        if self.interpolation == "bilinear":
+            return self._bilinear(inputs)
         return _repeat(_repeat(inputs, self.size[0], first), self.size[1], first + 1)
+
+    def _bilinear(self, inputs):
+        """Keras 2's backend.resize_images: tf.image.resize to the scaled size."""
+        from engine.ops import image
+        x = inputs if self.data_format == "channels_last" else \
+            array.transpose(inputs, [0, 2, 3, 1])
+        dims = dynamic_dims(x)
+        size = [dims[1] * self.size[0], dims[2] * self.size[1]]
+        static = [d if isinstance(d, int) else None for d in size]
+        out = image.resize(x, size if None not in static else array.stack(size),
+                           method="bilinear")
+        if hasattr(out, "set_shape"):  # graph tensors: keep the static dims known
+            out.set_shape([x.shape[0], *static, x.shape[3]])
+        return out if self.data_format == "channels_last" else \
+            array.transpose(out, [0, 3, 1, 2])
 
     def get_config(self):
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
